@@ -1,0 +1,144 @@
+internal import CLibXML2
+
+/// A node seen by the streaming reader.
+public struct XMLNode: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case startElement
+        case endElement
+        case text
+    }
+    public let kind: Kind
+    public let name: String
+    /// Element text for `.text` nodes (text and CDATA), empty otherwise.
+    public let value: String
+    public let depth: Int
+    public let line: Int
+    /// True for `<a/>`: no `.endElement` follows.
+    public let isEmptyElement: Bool
+}
+
+/// Why a document was refused.
+public struct XMLStreamError: Error, CustomStringConvertible, Sendable, Equatable {
+    public enum Code: String, Sendable {
+        case malformed = "xml.malformed"
+        case tooDeep = "xml.too_deep"
+        case tooManyElements = "xml.too_many_elements"
+        case textTooLong = "xml.text_too_long"
+        case doctypeRefused = "xml.doctype_refused"
+        case cannotOpen = "xml.cannot_open"
+    }
+    public let code: Code
+    public let message: String
+    public let line: Int
+    public let column: Int
+    public var description: String { "\(code.rawValue) at line \(line), column \(column): \(message)" }
+}
+
+/// Limits that keep a hostile document small and quick to refuse.
+public struct XMLLimits: Sendable {
+    public var maxDepth = 64
+    public var maxElements = 50_000_000
+    public var maxTextBytes = 1 << 20
+    public init() {}
+}
+
+/// A pull reader over libxml2's `xmlTextReader`: constant memory, no document tree.
+///
+/// Hardened: no network (`XML_PARSE_NONET`), no DTD loading, no entity substitution, and a
+/// document that declares a DOCTYPE is refused outright (billion laughs and XXE both need one).
+/// Not `Sendable`: one owner pulls nodes. The C reader is freed in `deinit`.
+public final class XMLStreamReader {
+    private let reader: OpaquePointer
+    private let limits: XMLLimits
+    private var elementCount = 0
+    private let errorBox = ErrorBox()
+
+    public init(path: String, limits: XMLLimits = XMLLimits()) throws(XMLStreamError) {
+        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue | XML_PARSE_NOBLANKS.rawValue)
+        guard let reader = xmlReaderForFile(path, nil, options) else {
+            throw XMLStreamError(code: .cannotOpen, message: "cannot open \(path)", line: 0, column: 0)
+        }
+        self.reader = reader
+        self.limits = limits
+        xmlTextReaderSetStructuredErrorHandler(reader, { context, error in
+            guard let context, let error else { return }
+            let box = Unmanaged<ErrorBox>.fromOpaque(context).takeUnretainedValue()
+            box.record(error)
+        }, Unmanaged.passUnretained(errorBox).toOpaque())
+    }
+
+    deinit {
+        xmlFreeTextReader(reader)
+    }
+
+    /// The next element or text node, `nil` at the end of the document.
+    public func next() throws(XMLStreamError) -> XMLNode? {
+        while true {
+            let status = xmlTextReaderRead(reader)
+            if status == 0 { return nil }
+            if status < 0 || errorBox.first != nil { throw failure(.malformed, "the document is not well-formed XML") }
+            let type = xmlTextReaderNodeType(reader)
+            let depth = Int(xmlTextReaderDepth(reader))
+            let line = Int(xmlTextReaderGetParserLineNumber(reader))
+            switch type {
+            case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue):
+                throw failure(.doctypeRefused, "DOCTYPE declarations are not accepted (entities and DTDs are refused)")
+            case Int32(XML_READER_TYPE_ELEMENT.rawValue):
+                elementCount += 1
+                if depth >= limits.maxDepth { throw failure(.tooDeep, "element nesting deeper than \(limits.maxDepth)") }
+                if elementCount > limits.maxElements { throw failure(.tooManyElements, "more than \(limits.maxElements) elements") }
+                return XMLNode(kind: .startElement, name: currentName(), value: "", depth: depth, line: line,
+                               isEmptyElement: xmlTextReaderIsEmptyElement(reader) == 1)
+            case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
+                return XMLNode(kind: .endElement, name: currentName(), value: "", depth: depth, line: line, isEmptyElement: false)
+            case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue):
+                let text = currentValue()
+                if text.utf8.count > limits.maxTextBytes { throw failure(.textTooLong, "a text node is longer than \(limits.maxTextBytes) bytes") }
+                return XMLNode(kind: .text, name: "", value: text, depth: depth, line: line, isEmptyElement: false)
+            case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue):
+                throw failure(.doctypeRefused, "entity references are not accepted")
+            default:
+                continue
+            }
+        }
+    }
+
+    private func currentName() -> String {
+        guard let name = xmlTextReaderConstName(reader) else { return "" }
+        return String(cString: name)
+    }
+
+    private func currentValue() -> String {
+        guard let value = xmlTextReaderConstValue(reader) else { return "" }
+        return String(cString: value)
+    }
+
+    private func failure(_ code: XMLStreamError.Code, _ message: String) -> XMLStreamError {
+        if let recorded = errorBox.first, code == .malformed {
+            return XMLStreamError(code: code, message: recorded.message, line: recorded.line, column: recorded.column)
+        }
+        return XMLStreamError(code: code, message: message,
+                              line: Int(xmlTextReaderGetParserLineNumber(reader)),
+                              column: Int(xmlTextReaderGetParserColumnNumber(reader)))
+    }
+}
+
+/// Receives libxml2's structured errors; the first one is reported. Swift errors never cross C.
+private final class ErrorBox {
+    struct Recorded { let message: String; let line: Int; let column: Int }
+    var first: Recorded?
+
+    func record(_ error: xmlErrorPtr) {
+        guard first == nil else { return }
+        let message = error.pointee.message.map { String(cString: $0) } ?? "XML error"
+        first = Recorded(message: message.trimmingSuffixNewlines(), line: Int(error.pointee.line), column: Int(error.pointee.int2))
+    }
+}
+
+private extension String {
+    func trimmingSuffixNewlines() -> String {
+        var text = self
+        while text.last == "\n" { text.removeLast() }
+        return text
+    }
+}
