@@ -1,1 +1,4 @@
+import Foundation
 import IntakeCLI
+
+exit(await IntakeCommandLine.main(Array(CommandLine.arguments.dropFirst())))

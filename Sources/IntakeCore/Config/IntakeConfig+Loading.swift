@@ -1,0 +1,87 @@
+import Foundation
+
+/// A configuration that could not be read or does not make sense, naming the key and the file.
+public struct ConfigError: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    public let message: String
+    public var description: String { "configuration \(path): \(message)" }
+}
+
+extension IntakeConfig: Decodable {
+    enum CodingKeys: String, CodingKey {
+        case pollIntervalSeconds = "poll_interval_seconds", settleSeconds = "settle_seconds", workers
+        case leaseSeconds = "lease_seconds", shutdownGraceSeconds = "shutdown_grace_seconds"
+        case maxAttempts = "max_attempts", retryBaseSeconds = "retry_base_seconds"
+        case ignorePatterns = "ignore_patterns", maxListedErrors = "max_listed_errors"
+        case defaultFeeds = "default_feeds", partners
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        pollIntervalSeconds = try container.decodeIfPresent(Double.self, forKey: .pollIntervalSeconds) ?? pollIntervalSeconds
+        settleSeconds = try container.decodeIfPresent(Double.self, forKey: .settleSeconds) ?? settleSeconds
+        workers = try container.decodeIfPresent(Int.self, forKey: .workers) ?? workers
+        leaseSeconds = try container.decodeIfPresent(Double.self, forKey: .leaseSeconds) ?? leaseSeconds
+        shutdownGraceSeconds = try container.decodeIfPresent(Double.self, forKey: .shutdownGraceSeconds) ?? shutdownGraceSeconds
+        maxAttempts = try container.decodeIfPresent(Int.self, forKey: .maxAttempts) ?? maxAttempts
+        retryBaseSeconds = try container.decodeIfPresent(Double.self, forKey: .retryBaseSeconds) ?? retryBaseSeconds
+        ignorePatterns = try container.decodeIfPresent([String].self, forKey: .ignorePatterns) ?? ignorePatterns
+        maxListedErrors = try container.decodeIfPresent(Int.self, forKey: .maxListedErrors) ?? maxListedErrors
+        defaultFeeds = try container.decodeIfPresent([FeedRule].self, forKey: .defaultFeeds) ?? defaultFeeds
+        partners = try container.decodeIfPresent([String: PartnerConfig].self, forKey: .partners) ?? partners
+    }
+
+    /// Reads and validates a JSON5 configuration file.
+    public static func load(path: String) throws(ConfigError) -> IntakeConfig {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigError(path: path, message: "cannot read the file: \(error.localizedDescription)")
+        }
+        let decoder = JSONDecoder()
+        decoder.allowsJSON5 = true
+        let config: IntakeConfig
+        do {
+            config = try decoder.decode(IntakeConfig.self, from: data)
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            throw ConfigError(path: path, message: "key \(keyPath(context.codingPath)): \(context.debugDescription)")
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw ConfigError(path: path, message: "key \(keyPath(context.codingPath + [key])) is required")
+        } catch let DecodingError.dataCorrupted(context) {
+            let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            throw ConfigError(path: path, message: "key \(keyPath(context.codingPath)): \(detail ?? context.debugDescription)")
+        } catch {
+            throw ConfigError(path: path, message: "\(error)")
+        }
+        try config.validate(path: path)
+        return config
+    }
+
+    /// Checks values that decode but make no sense, with the key that holds them.
+    public func validate(path: String) throws(ConfigError) {
+        func require(_ condition: Bool, _ message: String) throws(ConfigError) {
+            if !condition { throw ConfigError(path: path, message: message) }
+        }
+        try require(pollIntervalSeconds > 0 && pollIntervalSeconds <= 3600, "poll_interval_seconds must be between 0 and 3600")
+        try require(settleSeconds >= 0 && settleSeconds <= 86_400, "settle_seconds must be between 0 and 86400")
+        try require((1...256).contains(workers), "workers must be between 1 and 256")
+        try require(leaseSeconds >= 5, "lease_seconds must be at least 5")
+        try require(shutdownGraceSeconds >= 0, "shutdown_grace_seconds must not be negative")
+        try require((1...100).contains(maxAttempts), "max_attempts must be between 1 and 100")
+        try require(maxListedErrors >= 1, "max_listed_errors must be at least 1")
+        for name in partners.keys {
+            try require(Spool.isValidPartnerName(name), "partners.\(name): a partner name is a folder name: letters, digits, '-', '_' and '.', not starting with '.'")
+        }
+        let allFeeds = defaultFeeds.map { ("default_feeds", $0) } + partners.flatMap { partner in (partner.value.feeds ?? []).map { ("partners.\(partner.key).feeds", $0) } }
+        for (key, feed) in allFeeds {
+            try require(feed.delimiter.utf8.count == 1, "\(key) \(feed.name): delimiter must be one character, got \"\(feed.delimiter)\"")
+            try require(!feed.pattern.isEmpty, "\(key) \(feed.name): pattern must not be empty")
+        }
+    }
+}
+
+private func keyPath(_ path: [any CodingKey]) -> String {
+    path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+}

@@ -1,0 +1,52 @@
+/// One validated service line of a claims file (layout v1, DESIGN.md §8.1).
+public struct ClaimLine: Sendable, Equatable {
+    public var claimID: String
+    public var lineNumber: Int
+    public var partnerID: String
+    public var patientID: String
+    public var patientLast: String?
+    public var patientFirst: String?
+    public var dateOfBirth: CivilDate
+    public var payerID: String
+    public var payerName: String?
+    public var billingNPI: String
+    public var hcpcs: String
+    /// Up to four two-character codes, in file order.
+    public var modifiers: [String]
+    /// Stored without the dot (G4733), as payers expect it on an 837.
+    public var icd10: String?
+    public var serviceFrom: CivilDate
+    public var serviceTo: CivilDate
+    public var units: Int
+    public var chargeCents: Int64
+    public var notes: String?
+}
+
+/// The columns of the claims layout v1, matched case-insensitively and in any order.
+public enum ClaimColumn: String, CaseIterable, Sendable {
+    case claimID = "claim_id"
+    case lineNumber = "line_no"
+    case partnerID = "partner_id"
+    case patientID = "patient_id"
+    case patientLast = "patient_last"
+    case patientFirst = "patient_first"
+    case dateOfBirth = "dob"
+    case payerID = "payer_id"
+    case payerName = "payer_name"
+    case billingNPI = "billing_npi"
+    case hcpcs
+    case modifiers
+    case icd10
+    case serviceFrom = "dos_from"
+    case serviceTo = "dos_to"
+    case units
+    case chargeAmount = "charge_amount"
+    case notes
+
+    public var isRequired: Bool {
+        switch self {
+        case .lineNumber, .patientLast, .patientFirst, .payerName, .modifiers, .icd10, .notes: return false
+        default: return true
+        }
+    }
+}

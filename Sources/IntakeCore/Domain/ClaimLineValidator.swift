@@ -1,0 +1,153 @@
+import Foundation
+
+/// Checks one record of a claims file against layout v1 and the HME/DME field rules, and
+/// builds the `ClaimLine` when every rule holds. Reports every failing field, not just the first.
+public struct ClaimLineValidator: Sendable {
+    public let mapping: HeaderMapping<ClaimColumn>
+    public let partner: String
+    public let today: CivilDate
+    /// ICD-10-CM replaced ICD-9 for dates of service from this day on.
+    public static let icd10EffectiveDate = CivilDate(year: 2015, month: 10, day: 1)!
+
+    public init(mapping: HeaderMapping<ClaimColumn>, partner: String, today: CivilDate) {
+        self.mapping = mapping
+        self.partner = partner
+        self.today = today
+    }
+
+    /// Validates the reader's current record. Appends problems to `errors`; returns the line
+    /// only when there were none.
+    public func validate(_ reader: CSVReader, errors: inout [RowError]) -> ClaimLine? {
+        let errorCountBefore = errors.count
+        let record = reader.recordCount - 1
+        func fail(_ column: ClaimColumn?, _ code: ErrorCode, _ message: String, value: String = "") {
+            let index = column.flatMap { mapping.indexes[$0] }
+            errors.append(RowError(line: reader.recordLine, record: record, byteOffset: reader.recordByteOffset,
+                                   column: index.map { $0 + 1 } ?? 0, field: column?.rawValue ?? "",
+                                   code: code, message: message, value: value))
+        }
+        guard reader.fieldCount == mapping.headerNames.count else {
+            fail(nil, .fieldCount, "the record has \(reader.fieldCount) fields, the header has \(mapping.headerNames.count)")
+            return nil
+        }
+        /// The trimmed text of a column, `nil` when the column is absent or the value empty.
+        func text(_ column: ClaimColumn) -> String? {
+            guard let index = mapping.indexes[column] else { return nil }
+            let value = reader.withField(index) { bytes -> String in
+                var start = 0
+                var end = bytes.count
+                while start < end, bytes[start] == 32 || bytes[start] == 9 { start += 1 }
+                while end > start, bytes[end - 1] == 32 || bytes[end - 1] == 9 { end -= 1 }
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+            }
+            return value.isEmpty ? nil : value
+        }
+        func required(_ column: ClaimColumn) -> String? {
+            guard let value = text(column) else {
+                fail(column, .required, "\(column.rawValue) is required and is empty")
+                return nil
+            }
+            return value
+        }
+        func limited(_ column: ClaimColumn, _ value: String?, _ maxLength: Int) -> String? {
+            guard let value, value.utf8.count > maxLength else { return value }
+            fail(column, .tooLong, "\(column.rawValue) is longer than \(maxLength) characters", value: value)
+            return nil
+        }
+        func date(_ column: ClaimColumn) -> CivilDate? {
+            guard let value = required(column) else { return nil }
+            guard let date = CivilDate(iso: value) else {
+                fail(column, .dateFormat, "\(column.rawValue) must be a real date written YYYY-MM-DD", value: value)
+                return nil
+            }
+            return date
+        }
+
+        let claimID = limited(.claimID, required(.claimID), 50)
+        var lineNumber = 1
+        if let value = text(.lineNumber) {
+            if let number = Int(value), (1...999).contains(number) { lineNumber = number } else {
+                fail(.lineNumber, .lineNumberFormat, "line_no must be a whole number from 1 to 999", value: value)
+            }
+        }
+        let partnerID = required(.partnerID)
+        if let partnerID, partnerID != partner {
+            fail(.partnerID, .partnerMismatch, "partner_id \(partnerID) does not match the partner whose inbox the file came from (\(partner))", value: partnerID)
+        }
+        let patientID = limited(.patientID, required(.patientID), 50)
+        let dateOfBirth = date(.dateOfBirth)
+        let payerID = limited(.payerID, required(.payerID), 50)
+
+        let npi = required(.billingNPI)
+        if var npi {
+            switch npi.withUTF8(IdentifierRules.checkNPI) {
+            case .valid: break
+            case .badFormat: fail(.billingNPI, .npiFormat, "billing_npi must be 10 digits starting with 1 or 2", value: npi)
+            case .badCheckDigit: fail(.billingNPI, .npiCheckDigit, "billing_npi fails the NPI check digit (Luhn with the 80840 prefix)", value: npi)
+            }
+        }
+        let hcpcs = required(.hcpcs)?.uppercased()
+        if var code = hcpcs, !code.withUTF8(IdentifierRules.isHCPCS) {
+            fail(.hcpcs, .hcpcsFormat, "hcpcs must be one letter and four digits, like E0601", value: code)
+        }
+        var modifiers: [String] = []
+        if let value = text(.modifiers)?.uppercased() {
+            let parts = value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count > 4 {
+                fail(.modifiers, .tooManyModifiers, "at most 4 modifiers are allowed, found \(parts.count)", value: value)
+            } else if let bad = parts.first(where: { !IdentifierRules.isModifier(Array($0.utf8)[...]) }) {
+                fail(.modifiers, .modifierFormat, "modifier \"\(bad)\" is not a two-character code (letters or digits)", value: value)
+            } else {
+                modifiers = parts
+            }
+        }
+        let serviceFrom = date(.serviceFrom)
+        let serviceTo = date(.serviceTo)
+        if let serviceFrom, let serviceTo, serviceFrom > serviceTo {
+            fail(.serviceFrom, .dateRange, "dos_from \(serviceFrom) is after dos_to \(serviceTo)", value: serviceFrom.description)
+        }
+        if let serviceTo, serviceTo > today {
+            fail(.serviceTo, .dateInFuture, "dos_to \(serviceTo) is in the future (today is \(today))", value: serviceTo.description)
+        } else if let serviceFrom, serviceFrom > today {
+            fail(.serviceFrom, .dateInFuture, "dos_from \(serviceFrom) is in the future (today is \(today))", value: serviceFrom.description)
+        }
+        if let dateOfBirth, let serviceFrom, dateOfBirth >= serviceFrom {
+            fail(.dateOfBirth, .birthAfterService, "dob \(dateOfBirth) is not before dos_from \(serviceFrom)", value: dateOfBirth.description)
+        }
+        var icd10: String?
+        if let value = text(.icd10)?.uppercased() {
+            var code = value
+            if !code.withUTF8(IdentifierRules.isICD10) {
+                fail(.icd10, .icd10Format, "icd10 must be an ICD-10-CM code: a letter, a digit, then 1 to 5 letters or digits (dot after the third optional)", value: value)
+            } else if let serviceFrom, serviceFrom < Self.icd10EffectiveDate {
+                fail(.icd10, .icd10BeforeEffective, "ICD-10 codes apply to dates of service from 2015-10-01; dos_from is \(serviceFrom)", value: value)
+            } else {
+                icd10 = value.replacingOccurrences(of: ".", with: "")
+            }
+        }
+        var units = 0
+        if let value = required(.units) {
+            if let number = Int(value), (1...9999).contains(number) { units = number } else {
+                fail(.units, .unitsRange, "units must be a whole number from 1 to 9999", value: value)
+            }
+        }
+        var chargeCents: Int64 = 0
+        if var value = required(.chargeAmount) {
+            if let cents = value.withUTF8(Money.parseCents) { chargeCents = cents } else {
+                fail(.chargeAmount, .moneyFormat, "charge_amount must be dollars with up to 2 decimals, no sign or thousands separator (like 1250.00)", value: value)
+            }
+        }
+
+        let patientLast = limited(.patientLast, text(.patientLast), 100)
+        let patientFirst = limited(.patientFirst, text(.patientFirst), 100)
+        guard errors.count == errorCountBefore,
+              let claimID, let partnerID, let patientID, let dateOfBirth, let payerID,
+              let npi, let hcpcs, let serviceFrom, let serviceTo else { return nil }
+        return ClaimLine(
+            claimID: claimID, lineNumber: lineNumber, partnerID: partnerID, patientID: patientID,
+            patientLast: patientLast, patientFirst: patientFirst,
+            dateOfBirth: dateOfBirth, payerID: payerID, payerName: text(.payerName), billingNPI: npi,
+            hcpcs: hcpcs, modifiers: modifiers, icd10: icd10, serviceFrom: serviceFrom, serviceTo: serviceTo,
+            units: units, chargeCents: chargeCents, notes: text(.notes))
+    }
+}

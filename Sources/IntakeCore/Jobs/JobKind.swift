@@ -1,0 +1,67 @@
+import Foundation
+import Synchronization
+
+/// A kind of job: what it does with its file, declared once. Shared mechanics (claiming,
+/// retries, delivery of manifests) live in the pipeline, not here.
+public protocol JobKind: Sendable {
+    var name: JobKindName { get }
+    /// The stages recorded as tasks, in order. `deliver` is run by the pipeline.
+    var stages: [Stage] { get }
+    /// Runs the job's stages up to and including the commit of its outcome and records.
+    /// Throws `JobError` for what the pipeline must handle (retry, defer, cancel).
+    func run(_ context: JobContext) throws -> JobOutcome
+}
+
+/// Everything a running job may use. Belongs to the worker slot running it.
+public struct JobContext {
+    public let job: JobRecord
+    public let file: FileRecord?
+    public let feed: FeedRule?
+    public let store: IntakeStore
+    public let config: IntakeConfig
+    public let workerID: String
+    public let cancellation: CancellationFlag
+    public let today: CivilDate
+    public var spool: Spool { store.spool }
+}
+
+/// Why a job did not reach an outcome of its own.
+public enum JobError: Error, CustomStringConvertible {
+    /// Worth another attempt later: I/O, busy database, full disk.
+    case transient(String)
+    /// Not ready yet (an identical earlier file is still in flight); not an attempt.
+    case deferred(seconds: Double, reason: String)
+    /// Stopped by shutdown or by an operator; the job is released, not failed.
+    case cancelled(String)
+
+    public var description: String {
+        switch self {
+        case .transient(let reason): return "transient: \(reason)"
+        case .deferred(_, let reason): return "deferred: \(reason)"
+        case .cancelled(let reason): return "cancelled: \(reason)"
+        }
+    }
+}
+
+/// Set from another thread (shutdown, cancel command); polled by long loops.
+public final class CancellationFlag: Sendable {
+    private let state = Mutex<String?>(nil)
+    public init() {}
+    public func cancel(reason: String) { state.withLock { if $0 == nil { $0 = reason } } }
+    public var reason: String? { state.withLock { $0 } }
+    public var isCancelled: Bool { reason != nil }
+    public func check() throws {
+        if let reason { throw JobError.cancelled(reason) }
+    }
+}
+
+/// The job kinds Intake knows, by stored name.
+public enum JobKinds {
+    public static func make(_ name: String) -> (any JobKind)? {
+        switch JobKindName(rawValue: name) {
+        case .claimsImport: return ClaimsImportJob()
+        case .unroutable: return UnroutableFileJob()
+        case nil: return nil
+        }
+    }
+}

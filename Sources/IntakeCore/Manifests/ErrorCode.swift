@@ -1,0 +1,47 @@
+/// The stable error codes partners and staff see in manifests and on the command line.
+///
+/// Each raw value is documented in `Docs/manifests.md`; never rename one, only add.
+public enum ErrorCode: String, Sendable, Codable, CaseIterable {
+    // The file as a whole.
+    case fileEmpty = "file.empty"
+    case fileUnreadable = "file.unreadable"
+    case fileVanished = "file.vanished"
+    case unknownFeed = "file.unknown_feed"
+    case unsupportedFormat = "file.unsupported_format"
+    case tooManyErrors = "file.too_many_errors"
+
+    // CSV structure.
+    case noHeader = "csv.no_header"
+    case missingColumns = "csv.missing_columns"
+    case duplicateColumn = "csv.duplicate_column"
+    case fieldCount = "csv.field_count"
+    case unterminatedQuote = "csv.unterminated_quote"
+    case recordTooLong = "csv.record_too_long"
+    case invalidUTF8 = "csv.invalid_utf8"
+    case binaryContent = "csv.binary_content"
+    case unsupportedEncoding = "csv.unsupported_encoding"
+
+    // Field values.
+    case required = "value.required"
+    case tooLong = "value.too_long"
+    case partnerMismatch = "claim.partner_mismatch"
+    case npiFormat = "npi.format"
+    case npiCheckDigit = "npi.check_digit"
+    case hcpcsFormat = "hcpcs.format"
+    case modifierFormat = "modifier.format"
+    case tooManyModifiers = "modifier.too_many"
+    case icd10Format = "icd10.format"
+    case icd10BeforeEffective = "icd10.before_effective"
+    case dateFormat = "date.format"
+    case dateRange = "date.range"
+    case dateInFuture = "date.future"
+    case birthAfterService = "dob.not_before_service"
+    case unitsRange = "units.range"
+    case moneyFormat = "money.format"
+    case lineNumberFormat = "line_no.format"
+    case duplicateLine = "claim.duplicate_line"
+
+    // Processing (not the partner's fault).
+    case internalError = "job.internal_error"
+    case cancelled = "job.cancelled"
+}

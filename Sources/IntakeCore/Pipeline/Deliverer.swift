@@ -1,0 +1,97 @@
+import Foundation
+
+/// Delivers a finished job: the error manifest (when there are errors), the result manifest,
+/// and the original moved to `done/` or `rejected/`. Every step is idempotent, so a crash
+/// midway is repaired by running it again; the job is marked delivered last.
+public struct Deliverer {
+    let store: IntakeStore
+    var spool: Spool { store.spool }
+
+    public init(store: IntakeStore) { self.store = store }
+
+    /// Returns the outbox paths written (relative to the spool).
+    @discardableResult
+    public func deliver(jobID: Int64) throws -> [String] {
+        guard let job = try store.job(id: jobID), job.state.isFinal else { return [] }
+        guard let fileID = job.fileID, let file = try store.file(id: fileID) else {
+            try store.markDelivered(job: jobID, outputs: [], now: epochNow())
+            return []
+        }
+        let outbox = spool.outbox(partner: file.partner)
+        var outputs: [String] = []
+        let listed = try store.rowErrors(job: job.id)
+        let errorsPath = "\(outbox)/\(file.name).errors.csv"
+        if job.errorCount > 0 {
+            try AtomicFileWriter.write(ErrorManifest.render(listed), to: errorsPath)
+            outputs.append(spool.relative(errorsPath))
+        }
+
+        // Where the original goes: chosen once, recorded before the move, so a redo agrees.
+        let finalPath = try finalPath(for: file, job: job)
+        let resultPath = "\(outbox)/\(file.name).result.json"
+        outputs.append(spool.relative(resultPath))
+        let manifest = try makeManifest(job: job, file: file, errors: listed, outputs: outputs, storedAs: finalPath)
+        try AtomicFileWriter.write(manifest.encoded(), to: resultPath)
+
+        if let finalPath, let workPath = file.workPath {
+            let source = spool.absolute(workPath)
+            if FileSystem.exists(source) {
+                try FileSystem.makeDirectory((spool.absolute(finalPath) as NSString).deletingLastPathComponent)
+                try FileSystem.rename(source, to: spool.absolute(finalPath))
+            }
+            if job.state == .rejected || job.state == .duplicate, job.errorCount > 0 {
+                try FileSystem.copyAtomically(errorsPath, to: spool.absolute(finalPath) + ".errors.csv")
+            }
+            try store.setFinalPath(fileID: file.id, finalPath: finalPath)
+            FileSystem.removeTree(spool.work(job: job.id))
+        }
+        try store.markDelivered(job: job.id, outputs: outputs, now: epochNow())
+        return outputs
+    }
+
+    /// `done/<partner>/YYYY/MM/NAME` for accepted and duplicate files, `rejected/<partner>/NAME`
+    /// for refused ones; a name already taken gets the file id before its extension. Failed
+    /// jobs keep their file in `work/` for a retry (nil).
+    private func finalPath(for file: FileRecord, job: JobRecord) throws -> String? {
+        if let existing = file.finalPath { return existing }
+        let folder: String
+        switch job.state {
+        case .succeeded, .partiallySucceeded, .duplicate:
+            folder = spool.done(partner: file.partner, finishedAt: Date(timeIntervalSince1970: job.finishedAt ?? epochNow()))
+        case .rejected:
+            folder = spool.rejected(partner: file.partner)
+        default:
+            return nil
+        }
+        var candidate = "\(folder)/\(file.name)"
+        if FileSystem.exists(candidate) {
+            let name = file.name as NSString
+            let ext = name.pathExtension
+            candidate = "\(folder)/\(name.deletingPathExtension).\(file.id)\(ext.isEmpty ? "" : ".\(ext)")"
+        }
+        let relative = spool.relative(candidate)
+        try store.connection.run("UPDATE files SET final_path = ? WHERE id = ?", relative, file.id)
+        return relative
+    }
+
+    func makeManifest(job: JobRecord, file: FileRecord, errors: [RowError], outputs: [String], storedAs: String?) throws -> ResultManifest {
+        var duplicate: ResultManifest.DuplicateOf?
+        if let earlierID = file.duplicateOf, let earlier = try store.file(id: earlierID) {
+            duplicate = .init(file_id: earlier.id, name: earlier.name, job_id: earlier.jobID, finished_at: earlier.finishedAt.map(isoTimestamp))
+        }
+        let processing = job.startedAt.flatMap { start in job.finishedAt.map { Int((($0 - start) * 1000).rounded()) } }
+        return ResultManifest(
+            file: .init(id: file.id, name: file.name, partner: file.partner, feed: job.feed, sha256: file.sha256, bytes: file.size, stored_as: storedAs),
+            job_ids: [job.id],
+            state: job.state.rawValue,
+            message: job.errorMessage ?? (job.state.isAccepted ? "\(job.rowsLoaded) rows loaded" : job.state.rawValue),
+            counts: .init(rows_read: job.rowsRead, rows_loaded: job.rowsLoaded, rows_rejected: job.rowsRejected, rows_skipped: job.rowsSkipped, errors: job.errorCount),
+            timings: .init(discovered_at: isoTimestamp(file.discoveredAt), claimed_at: file.claimedAt.map(isoTimestamp),
+                           started_at: job.startedAt.map(isoTimestamp), finished_at: job.finishedAt.map(isoTimestamp), processing_ms: processing),
+            outputs: outputs,
+            errors_by_code: try store.errorCounts(job: job.id),
+            errors: Array(errors.prefix(ResultManifest.errorsInJSON)),
+            errors_truncated: job.errorCount > min(errors.count, ResultManifest.errorsInJSON),
+            duplicate_of: duplicate)
+    }
+}

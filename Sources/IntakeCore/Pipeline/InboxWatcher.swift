@@ -1,0 +1,70 @@
+import Foundation
+
+/// Polls `inbox/<partner>/` folders and claims the files that have settled: the file and its
+/// job are recorded first, then the file is renamed into `work/<job>/`. A crash between the two
+/// is repaired by `Recovery`.
+final class InboxWatcher {
+    struct Claimed { let file: Int64; let job: Int64; let partner: String; let name: String }
+
+    private let store: IntakeStore
+    private let config: IntakeConfig
+    private let log: Log
+    private var tracker: SettleTracker
+
+    init(store: IntakeStore, config: IntakeConfig, log: Log) {
+        self.store = store
+        self.config = config
+        self.log = log
+        tracker = SettleTracker(window: config.settleSeconds)
+    }
+
+    var spool: Spool { store.spool }
+    /// Files seen in inboxes that have not settled yet.
+    var unsettledCount: Int { tracker.pendingCount }
+
+    /// One poll of every inbox: claims what has settled, returns what was claimed.
+    func poll(now: Double = epochNow()) -> [Claimed] {
+        var seen = Set<String>()
+        var claimed: [Claimed] = []
+        for partner in FileSystem.list(spool.inbox) where Spool.isValidPartnerName(partner) {
+            let folder = spool.inbox(partner: partner)
+            guard FileSystem.status(folder)?.isDirectory == true else { continue }
+            for name in FileSystem.list(folder) where !config.isIgnored(name) {
+                let path = "\(folder)/\(name)"
+                guard let status = FileSystem.status(path), status.isRegularFile else { continue }
+                seen.insert(path)
+                guard tracker.observe(path, size: status.size, modified: status.modifiedNanoseconds, now: now) else { continue }
+                if let result = claim(partner: partner, name: name, path: path, size: status.size, now: now) {
+                    claimed.append(result)
+                    seen.remove(path)
+                }
+            }
+        }
+        tracker.keepOnly(seen)
+        return claimed
+    }
+
+    private func claim(partner: String, name: String, path: String, size: Int64, now: Double) -> Claimed? {
+        let feed = config.feed(for: partner, fileName: name)
+            ?? FeedRule(name: "-", pattern: "*", kind: .unroutable, priority: 100)
+        do {
+            let ids = try store.recordDiscoveredFile(partner: partner, name: name, inboxPath: spool.relative(path), size: size,
+                                                     feed: feed, maxAttempts: config.maxAttempts,
+                                                     firstSeen: tracker.firstSeen(path) ?? now, now: now)
+            try moveIntoWork(from: path, to: spool.absolute(ids.workPath))
+            try store.markFileClaimed(ids.file)
+            tracker.forget(path)
+            log.info("file claimed", ["partner": partner, "file": name, "bytes": "\(size)", "job": "\(ids.job)", "feed": feed.name])
+            return Claimed(file: ids.file, job: ids.job, partner: partner, name: name)
+        } catch {
+            // Left in the inbox (or repaired at start-up); tried again at the next poll.
+            log.error("claim failed", ["partner": partner, "file": name, "error": "\(error)"])
+            return nil
+        }
+    }
+
+    func moveIntoWork(from source: String, to target: String) throws {
+        try FileSystem.makeDirectory((target as NSString).deletingLastPathComponent)
+        try FileSystem.rename(source, to: target)
+    }
+}

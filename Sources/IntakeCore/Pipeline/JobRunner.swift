@@ -1,0 +1,119 @@
+import Foundation
+import SQLiteStore
+
+/// Runs one claimed job to an outcome and delivers it. Never throws: every failure becomes
+/// the job's outcome, a retry, or a release, as swift-jobs does with its job results.
+struct JobRunner {
+    let store: IntakeStore
+    let config: IntakeConfig
+    let workerID: String
+    let log: Log
+
+    func run(_ job: JobRecord, cancellation: CancellationFlag) {
+        do {
+            try store.setWorker(workerID, busyWith: job.id, now: epochNow())
+        } catch {
+            log.warning("could not record the worker's assignment", ["job": "\(job.id)", "error": "\(error)"])
+        }
+        defer { try? store.setWorker(workerID, busyWith: nil, now: epochNow()) }
+        let started = epochNow()
+        do {
+            let outcome = try execute(job, cancellation: cancellation)
+            log.info("job finished", ["job": "\(job.id)", "partner": job.partner, "state": outcome.state.rawValue,
+                                      "ms": "\(Int((epochNow() - started) * 1000))", "detail": outcome.reason])
+        } catch let error as JobError {
+            handle(error, job: job)
+            return
+        } catch {
+            handle(classify(error), job: job)
+            return
+        }
+        deliver(job.id)
+    }
+
+    /// Delivery failures leave the job undelivered; the supervisor tries again later.
+    func deliver(_ jobID: Int64) {
+        do {
+            try Deliverer(store: store).deliver(jobID: jobID)
+        } catch {
+            log.error("delivery failed; will retry", ["job": "\(jobID)", "error": "\(error)"])
+        }
+    }
+
+    private func execute(_ job: JobRecord, cancellation: CancellationFlag) throws -> JobOutcome {
+        let file = try job.fileID.flatMap { try store.file(id: $0) }
+        let feed = file.flatMap { file in config.feeds(for: file.partner).first { $0.name == job.feed } }
+        guard let kind = JobKinds.make(job.kind) else {
+            var outcome = JobOutcome(state: .failed, reason: "unknown job kind \(job.kind)")
+            outcome.errorCode = .internalError
+            outcome.errorMessage = outcome.reason
+            try store.transaction { try store.finish(job: job, outcome: outcome, fileState: "failed", now: epochNow()) }
+            return outcome
+        }
+        let context = JobContext(job: job, file: file, feed: feed, store: store, config: config, workerID: workerID,
+                                 cancellation: cancellation, today: CivilDate.today())
+        return try kind.run(context)
+    }
+
+    /// Transient when it might work later: contention, I/O, a full disk.
+    private func classify(_ error: any Error) -> JobError {
+        if let error = error as? SQLiteError {
+            if error.isInterrupted { return .cancelled("interrupted") }
+            if error.isTransient { return .transient(error.description) }
+        }
+        if let error = error as? FileSystemError { return .transient(error.description) }
+        if let error = error as? CSVReadError, error.code == .fileUnreadable { return .transient(error.message) }
+        return .transient("unexpected error: \(error)")
+    }
+
+    private func handle(_ error: JobError, job: JobRecord) {
+        let now = epochNow()
+        do {
+            switch error {
+            case .deferred(let seconds, let reason):
+                try store.requeue(job: job, runAfter: now + seconds, reason: reason, countAttempt: false, now: now)
+            case .cancelled(let reason):
+                try store.requeue(job: job, runAfter: now, reason: "released: \(reason)", countAttempt: false, now: now)
+                log.info("job released", ["job": "\(job.id)", "reason": reason])
+            case .transient(let reason):
+                if job.attempts < job.maxAttempts {
+                    let delay = RetryPolicy(base: config.retryBaseSeconds).delay(afterAttempt: job.attempts)
+                    try store.requeue(job: job, runAfter: now + delay,
+                                      reason: "attempt \(job.attempts) failed (\(reason)); retry in \(String(format: "%.1f", delay)) s",
+                                      countAttempt: true, now: now)
+                    log.warning("job will retry", ["job": "\(job.id)", "attempt": "\(job.attempts)", "error": reason])
+                } else {
+                    var outcome = JobOutcome(state: .failed, reason: "failed after \(job.attempts) attempts: \(reason)")
+                    outcome.errorCode = .internalError
+                    outcome.errorMessage = outcome.reason
+                    try store.transaction { try store.finish(job: job, outcome: outcome, fileState: "failed", now: now) }
+                    log.error("job failed", ["job": "\(job.id)", "error": reason])
+                    deliver(job.id)
+                }
+            }
+        } catch {
+            // The database itself is failing; the lease will lapse and start-up recovery requeues it.
+            log.error("could not record the job's failure", ["job": "\(job.id)", "error": "\(error)"])
+        }
+    }
+}
+
+/// Exponential backoff with full jitter between half and all of the step.
+struct RetryPolicy {
+    let base: Double
+    var cap: Double = 300
+
+    func delay(afterAttempt attempt: Int) -> Double {
+        let step = min(cap, base * pow(2, Double(max(0, attempt - 1))))
+        return step / 2 + Double.random(in: 0...(step / 2))
+    }
+}
+
+extension CivilDate {
+    /// Today's date in UTC.
+    static func today() -> CivilDate {
+        let components = Calendar(identifier: .gregorian).dateComponents(in: .gmt, from: Date())
+        return CivilDate(year: components.year ?? 1970, month: components.month ?? 1, day: components.day ?? 1)
+            ?? CivilDate(year: 1970, month: 1, day: 1).unsafelyUnwrapped
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Glibc
+
+/// A file-system call that failed, with the path and the system's reason.
+public struct FileSystemError: Error, CustomStringConvertible, Sendable {
+    public let operation: String
+    public let path: String
+    public let errorNumber: Int32
+    public var description: String { "\(operation) \(path): \(String(cString: strerror(errorNumber)))" }
+    /// ENOSPC or EDQUOT: worth retrying once space returns.
+    public var isDiskFull: Bool { errorNumber == ENOSPC || errorNumber == EDQUOT }
+}
+
+/// The few POSIX calls the spool needs, with errors that say what failed.
+public enum FileSystem {
+    public struct Status: Sendable, Equatable {
+        public let size: Int64
+        public let modifiedNanoseconds: Int64
+        public let isRegularFile: Bool
+        public let isDirectory: Bool
+    }
+
+    public static func status(_ path: String) -> Status? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        let mode = info.st_mode & S_IFMT
+        return Status(size: Int64(info.st_size),
+                      modifiedNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
+                      isRegularFile: mode == S_IFREG, isDirectory: mode == S_IFDIR)
+    }
+
+    public static func exists(_ path: String) -> Bool { status(path) != nil }
+
+    /// Names in a folder (not `.` and `..`); empty if the folder is missing.
+    public static func list(_ path: String) -> [String] {
+        guard let directory = opendir(path) else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    public static func makeDirectory(_ path: String) throws(FileSystemError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw FileSystemError(operation: "mkdir", path: current, errorNumber: errno)
+            }
+        }
+    }
+
+    /// Renames atomically and makes the rename durable (fsync of the target folder).
+    public static func rename(_ source: String, to target: String) throws(FileSystemError) {
+        guard Glibc.rename(source, target) == 0 else {
+            throw FileSystemError(operation: "rename to \(target) from", path: source, errorNumber: errno)
+        }
+        syncDirectory(of: target)
+    }
+
+    public static func remove(_ path: String) {
+        unlink(path)
+    }
+
+    /// Removes a folder and what is in it (the job's work folder once it is delivered).
+    public static func removeTree(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    public static func syncDirectory(of path: String) {
+        let folder = (path as NSString).deletingLastPathComponent
+        let descriptor = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        close(descriptor)
+    }
+
+    /// Copies a file through a temp name and rename, so the copy is never seen half-written.
+    public static func copyAtomically(_ source: String, to target: String) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: source))
+        try AtomicFileWriter.write(data, to: target)
+    }
+}

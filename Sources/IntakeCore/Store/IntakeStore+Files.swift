@@ -1,0 +1,100 @@
+import SQLiteStore
+
+/// A file as recorded, with the job that processes it.
+public struct FileRecord: Sendable {
+    public let id: Int64
+    public let partner: String
+    public let name: String
+    public let inboxPath: String
+    public let workPath: String?
+    public let finalPath: String?
+    public let size: Int64
+    public let sha256: String?
+    public let state: String
+    public let jobID: Int64?
+    public let duplicateOf: Int64?
+    public let discoveredAt: Double
+    public let claimedAt: Double?
+    public let finishedAt: Double?
+
+    init(_ row: Row) {
+        id = row.int64("id") ?? 0
+        partner = row.string("partner") ?? ""
+        name = row.string("name") ?? ""
+        inboxPath = row.string("inbox_path") ?? ""
+        workPath = row.string("work_path")
+        finalPath = row.string("final_path")
+        size = row.int64("size") ?? 0
+        sha256 = row.string("sha256")
+        state = row.string("state") ?? ""
+        jobID = row.int64("job_id")
+        duplicateOf = row.int64("duplicate_of")
+        discoveredAt = row.double("discovered_at") ?? 0
+        claimedAt = row.double("claimed_at")
+        finishedAt = row.double("finished_at")
+    }
+}
+
+extension IntakeStore {
+    /// Step one of a claim: records the file and its queued job in one transaction, before the
+    /// file is moved. Returns the ids; the caller then renames the file into `work/<job>/`.
+    public func recordDiscoveredFile(partner: String, name: String, inboxPath: String, size: Int64, feed: FeedRule,
+                                     maxAttempts: Int, firstSeen: Double, now: Double) throws -> (file: Int64, job: Int64, workPath: String) {
+        try transaction {
+            try connection.run("""
+                INSERT INTO files(partner, name, inbox_path, size, state, discovered_at, claimed_at)
+                VALUES (?, ?, ?, ?, 'claiming', ?, ?)
+                """, partner, name, inboxPath, size, firstSeen, now)
+            let fileID = connection.lastInsertRowID
+            try connection.run("""
+                INSERT INTO jobs(kind, partner, file_id, feed, priority, state, max_attempts, run_after, created_at)
+                VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)
+                """, feed.kind.rawValue, partner, fileID, feed.name, feed.priority, maxAttempts, now, now)
+            let jobID = connection.lastInsertRowID
+            let workPath = "work/\(jobID)/\(name)"
+            try connection.run("UPDATE files SET job_id = ?, work_path = ? WHERE id = ?", jobID, workPath, fileID)
+            try appendAudit("file.claimed", job: jobID, file: fileID, detail: ["partner": partner, "name": name, "size": String(size), "feed": feed.name], at: now)
+            try recordHistory(job: jobID, from: nil, to: .queued, attempt: 0, reason: "claimed \(inboxPath) (feed \(feed.name))", at: now)
+            return (fileID, jobID, workPath)
+        }
+    }
+
+    /// Step two of a claim: the rename into `work/` happened.
+    public func markFileClaimed(_ fileID: Int64) throws {
+        try connection.run("UPDATE files SET state = 'claimed' WHERE id = ? AND state = 'claiming'", fileID)
+    }
+
+    public func file(id: Int64) throws -> FileRecord? {
+        try connection.fetchOne("SELECT * FROM files WHERE id = ?", id).map(FileRecord.init)
+    }
+
+    public func files(inState state: String) throws -> [FileRecord] {
+        try connection.fetchAll("SELECT * FROM files WHERE state = ? ORDER BY id", state).map(FileRecord.init)
+    }
+
+    /// Records the content hash once the job has read the file.
+    public func setHash(fileID: Int64, sha256: String, size: Int64) throws {
+        try connection.run("UPDATE files SET sha256 = ?, size = ?, state = 'processing' WHERE id = ?", sha256, size, fileID)
+    }
+
+    /// The earlier accepted file of the same partner with the same content, if any.
+    public func acceptedFile(partner: String, sha256: String, before fileID: Int64) throws -> FileRecord? {
+        try connection.fetchOne("""
+            SELECT * FROM files WHERE partner = ? AND sha256 = ? AND id <> ? AND state = 'done'
+            ORDER BY id LIMIT 1
+            """, partner, sha256, fileID).map(FileRecord.init)
+    }
+
+    /// An earlier file with the same content that is still being processed (wait for it).
+    public func inFlightFile(partner: String, sha256: String, before fileID: Int64) throws -> FileRecord? {
+        try connection.fetchOne("""
+            SELECT * FROM files WHERE partner = ? AND sha256 = ? AND id < ? AND state IN ('claiming', 'claimed', 'processing')
+            ORDER BY id LIMIT 1
+            """, partner, sha256, fileID).map(FileRecord.init)
+    }
+
+    /// Records where the original ended up, once it has been moved there.
+    public func setFinalPath(fileID: Int64, finalPath: String?) throws {
+        try connection.run("UPDATE files SET final_path = ?, work_path = NULL WHERE id = ?", finalPath, fileID)
+    }
+}

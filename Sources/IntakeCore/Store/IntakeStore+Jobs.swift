@@ -1,0 +1,166 @@
+import SQLiteStore
+
+/// A job as stored.
+public struct JobRecord: Sendable {
+    public let id: Int64
+    public let kind: String
+    public let partner: String
+    public let fileID: Int64?
+    public let feed: String?
+    public let priority: Int
+    public let state: JobState
+    public let attempts: Int
+    public let maxAttempts: Int
+    public let runAfter: Double
+    public let leaseOwner: String?
+    public let leaseExpiresAt: Double?
+    public let createdAt: Double
+    public let startedAt: Double?
+    public let finishedAt: Double?
+    public let deliveredAt: Double?
+    public let rowsRead: Int
+    public let rowsLoaded: Int
+    public let rowsRejected: Int
+    public let rowsSkipped: Int
+    public let errorCount: Int
+    public let errorCode: String?
+    public let errorMessage: String?
+    public let outputs: String
+
+    init(_ row: Row) {
+        id = row.int64("id") ?? 0
+        kind = row.string("kind") ?? ""
+        partner = row.string("partner") ?? ""
+        fileID = row.int64("file_id")
+        feed = row.string("feed")
+        priority = row.int("priority") ?? 0
+        state = JobState(rawValue: row.string("state") ?? "") ?? .failed
+        attempts = row.int("attempts") ?? 0
+        maxAttempts = row.int("max_attempts") ?? 1
+        runAfter = row.double("run_after") ?? 0
+        leaseOwner = row.string("lease_owner")
+        leaseExpiresAt = row.double("lease_expires_at")
+        createdAt = row.double("created_at") ?? 0
+        startedAt = row.double("started_at")
+        finishedAt = row.double("finished_at")
+        deliveredAt = row.double("delivered_at")
+        rowsRead = row.int("rows_read") ?? 0
+        rowsLoaded = row.int("rows_loaded") ?? 0
+        rowsRejected = row.int("rows_rejected") ?? 0
+        rowsSkipped = row.int("rows_skipped") ?? 0
+        errorCount = row.int("error_count") ?? 0
+        errorCode = row.string("error_code")
+        errorMessage = row.string("error_message")
+        outputs = row.string("outputs") ?? "[]"
+    }
+}
+
+/// What a job ended with, written in the same transaction as its records.
+public struct JobOutcome: Sendable {
+    public var state: JobState
+    public var rowsRead = 0
+    public var rowsLoaded = 0
+    public var rowsRejected = 0
+    public var rowsSkipped = 0
+    public var errorCount = 0
+    public var errorCode: ErrorCode?
+    public var errorMessage: String?
+    public var reason: String
+
+    public init(state: JobState, reason: String) {
+        self.state = state
+        self.reason = reason
+    }
+}
+
+extension IntakeStore {
+    /// Takes the next runnable job for `owner`: one `UPDATE ... RETURNING`, so two workers can
+    /// never take the same job. Highest priority first, then oldest.
+    public func claimNextJob(owner: String, leaseSeconds: Double, now: Double) throws -> JobRecord? {
+        try transaction {
+            guard let row = try connection.fetchOne("""
+                UPDATE jobs SET state = 'running', lease_owner = ?1, lease_expires_at = ?2,
+                    attempts = attempts + 1, started_at = coalesce(started_at, ?3)
+                WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_after <= ?3
+                            ORDER BY priority DESC, run_after, id LIMIT 1)
+                RETURNING *
+                """, owner, now + leaseSeconds, now) else { return nil }
+            let job = JobRecord(row)
+            try recordHistory(job: job.id, from: .queued, to: .running, attempt: job.attempts, reason: "claimed by \(owner)", at: now)
+            return job
+        }
+    }
+
+    public func job(id: Int64) throws -> JobRecord? {
+        try connection.fetchOne("SELECT * FROM jobs WHERE id = ?", id).map(JobRecord.init)
+    }
+
+    /// Writes the job's final state and counts (call inside the load transaction).
+    func finish(job: JobRecord, outcome: JobOutcome, fileState: String, duplicateOf: Int64? = nil, now: Double) throws {
+        try connection.run("""
+            UPDATE jobs SET state = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL,
+                rows_read = ?, rows_loaded = ?, rows_rejected = ?, rows_skipped = ?, error_count = ?,
+                error_code = ?, error_message = ?
+            WHERE id = ?
+            """, outcome.state.rawValue, now, outcome.rowsRead, outcome.rowsLoaded, outcome.rowsRejected, outcome.rowsSkipped,
+            outcome.errorCount, outcome.errorCode?.rawValue, outcome.errorMessage, job.id)
+        if let fileID = job.fileID {
+            try connection.run("UPDATE files SET state = ?, finished_at = ?, duplicate_of = ? WHERE id = ?", fileState, now, duplicateOf, fileID)
+        }
+        try recordHistory(job: job.id, from: .running, to: outcome.state, attempt: job.attempts, reason: outcome.reason, at: now)
+    }
+
+    /// Puts a running job back in the queue (shutdown, transient failure, waiting on a twin).
+    public func requeue(job: JobRecord, runAfter: Double, reason: String, countAttempt: Bool, now: Double) throws {
+        try transaction {
+            try connection.run("""
+                UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_after = ?,
+                    attempts = attempts - ?
+                WHERE id = ? AND state = 'running'
+                """, runAfter, countAttempt ? 0 : 1, job.id)
+            try recordHistory(job: job.id, from: .running, to: .queued, attempt: job.attempts, reason: reason, at: now)
+        }
+    }
+
+    /// At start-up: every job still `running` belongs to a daemon that died (the spool lock
+    /// guarantees no other daemon is alive). Returns the requeued job ids.
+    public func requeueAbandonedJobs(now: Double) throws -> [Int64] {
+        try transaction {
+            let rows = try connection.fetchAll("SELECT * FROM jobs WHERE state = 'running'")
+            for row in rows {
+                let job = JobRecord(row)
+                try connection.run("""
+                    UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_after = ? WHERE id = ?
+                    """, now, job.id)
+                try connection.run("UPDATE tasks SET state = 'abandoned', finished_at = ? WHERE job_id = ? AND state IN ('pending', 'running')", now, job.id)
+                try recordHistory(job: job.id, from: .running, to: .queued, attempt: job.attempts,
+                                  reason: "recovered at start-up: the lease of \(job.leaseOwner ?? "an unknown owner") was abandoned (daemon stopped without finishing)", at: now)
+            }
+            return rows.compactMap { $0.int64("id") }
+        }
+    }
+
+    /// Extends the leases of the jobs `owner` is running.
+    public func extendLeases(owner: String, leaseSeconds: Double, now: Double) throws {
+        try connection.run("UPDATE jobs SET lease_expires_at = ? WHERE lease_owner = ? AND state = 'running'", now + leaseSeconds, owner)
+    }
+
+    /// Final jobs whose manifests and original have not been delivered yet (after a crash).
+    public func undeliveredJobs() throws -> [JobRecord] {
+        try connection.fetchAll("""
+            SELECT * FROM jobs WHERE delivered_at IS NULL AND state NOT IN ('queued', 'running') ORDER BY id
+            """).map(JobRecord.init)
+    }
+
+    public func markDelivered(job: Int64, outputs: [String], now: Double) throws {
+        try transaction {
+            try connection.run("UPDATE jobs SET delivered_at = ?, outputs = ? WHERE id = ?", now, JSONText.encode(outputs), job)
+            try appendAudit("job.delivered", job: job, file: nil, detail: ["outputs": outputs.joined(separator: ",")], at: now)
+        }
+    }
+
+    /// Counts of jobs that are queued or running (the `--once` exit test).
+    public func pendingJobCount() throws -> Int {
+        Int(try connection.fetchInt("SELECT count(*) FROM jobs WHERE state IN ('queued', 'running') OR (delivered_at IS NULL AND state <> 'queued')") ?? 0)
+    }
+}
