@@ -40,6 +40,8 @@ public final class CSVReader {
     private(set) var storage: [UInt8] = []
     /// End index in `storage` of each field of the current record.
     private(set) var fieldEnds: [Int] = []
+    /// File offset of each field's first content byte, to report exact byte offsets.
+    private var fieldFileStarts: [Int] = []
 
     /// Physical line where the current record starts (1-based).
     public private(set) var recordLine = 0
@@ -127,6 +129,8 @@ public final class CSVReader {
         var fieldHasBytes = false
         var quoteLine = 0
         lastRecordHadNoLineEnd = false
+        fieldFileStarts.removeAll(keepingCapacity: true)
+        fieldFileStarts.append(bytesRead)
 
         while true {
             guard try fillIfNeeded() else {
@@ -195,12 +199,14 @@ public final class CSVReader {
             switch byte {
             case delimiter:
                 fieldEnds.append(storage.count)
+                fieldFileStarts.append(bytesRead)
                 fieldStartedQuoted = false
                 fieldHasBytes = false
             case quote:
                 if !fieldHasBytes && !fieldStartedQuoted {
                     inQuotes = true
                     fieldStartedQuoted = true
+                    fieldFileStarts[fieldFileStarts.count - 1] = bytesRead
                     quoteLine = lineNumber
                 } else {
                     // A stray quote inside an unquoted field is kept as data.
@@ -288,11 +294,15 @@ public final class CSVReader {
             return nil
         }
         guard let result else { return }
-        // The offset is within the record's field bytes; report the record's start and the byte.
+        // Map the offset within the field bytes back to the file: the field's first content
+        // byte plus the offset within the field (exact unless doubled quotes precede it).
+        let field = fieldEnds.firstIndex { $0 > result.offset } ?? 0
+        let fieldStart = field == 0 ? 0 : fieldEnds[field - 1]
+        let offset = (field < fieldFileStarts.count ? fieldFileStarts[field] : recordByteOffset) + result.offset - fieldStart
         if result.isNul {
-            throw CSVReadError(code: .binaryContent, message: "a NUL byte: the file looks binary, not CSV text", line: recordLine, byteOffset: recordByteOffset + result.offset)
+            throw CSVReadError(code: .binaryContent, message: "a NUL byte at byte \(offset): the file looks binary, not CSV text", line: recordLine, byteOffset: offset)
         }
-        throw CSVReadError(code: .invalidUTF8, message: "invalid UTF-8 byte sequence in the record (about byte \(recordByteOffset + result.offset)); the feed is declared UTF-8",
-                           line: recordLine, byteOffset: recordByteOffset + result.offset)
+        throw CSVReadError(code: .invalidUTF8, message: "invalid UTF-8 byte sequence at byte \(offset) (field \(field + 1)); the feed is declared UTF-8",
+                           line: recordLine, byteOffset: offset)
     }
 }

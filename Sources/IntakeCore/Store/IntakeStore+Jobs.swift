@@ -155,6 +155,10 @@ extension IntakeStore {
     public func markDelivered(job: Int64, outputs: [String], now: Double) throws {
         try transaction {
             try connection.run("UPDATE jobs SET delivered_at = ?, outputs = ? WHERE id = ?", now, JSONText.encode(outputs), job)
+            try connection.run("""
+                INSERT INTO tasks(job_id, attempt, stage, state, progress_done, progress_total, progress_unit, started_at, finished_at)
+                SELECT id, attempts, 'deliver', 'succeeded', ?2, ?2, 'files', ?3, ?3 FROM jobs WHERE id = ?1
+                """, job, outputs.count, now)
             try appendAudit("job.delivered", job: job, file: nil, detail: ["outputs": outputs.joined(separator: ",")], at: now)
         }
     }
