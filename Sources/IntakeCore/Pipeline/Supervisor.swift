@@ -47,8 +47,14 @@ public final class Supervisor: Sendable {
         }
     }
 
+    struct PassResult: Sendable {
+        let claimed: [(Int, JobRecord)]
+        let isIdle: Bool
+    }
+
     enum Event: Sendable {
         case tick
+        case passDone(offered: [Int], result: PassResult)
         case finished(slot: Int, job: Int64)
         case signal(Int32)
         case signalsEnded
@@ -77,70 +83,92 @@ public final class Supervisor: Sendable {
 
         let signals = ShutdownSignals()
         let signalStream = signals.stream
+        let once = options.once
         await withTaskGroup(of: Event.self) { group in
             group.addTask { await Self.nextSignal(signalStream) }
             group.addTask { await Self.tick(after: 0) }
             var freeSlots = Array(slots.indices)
             var running: [Int64: CancellationFlag] = [:]
             var stopDeadline: Double?
+            var isPassInFlight = false
+            var wantsPass = false
             var lastHeartbeat = epochNow()
 
-            func dispatch() async {
-                while stopDeadline == nil, let slotIndex = freeSlots.last {
-                    let slot = slots[slotIndex]
-                    let claimed = try? await coordinator.perform { coordinator in
-                        try coordinator.store.claimNextJob(owner: slot.id, leaseSeconds: config.leaseSeconds, now: epochNow())
-                    }
-                    guard let job = claimed ?? nil else { return }
-                    freeSlots.removeLast()
-                    let flag = CancellationFlag()
-                    running[job.id] = flag
-                    group.addTask {
-                        _ = try? await slot.confined.perform { store in
-                            JobRunner(store: store, config: config, workerID: slot.id, log: log).run(job, cancellation: flag)
+            /// One pass of coordination, off the event loop so that a database lock held by a
+            /// long load never delays signals: poll the inboxes, claim jobs for the free slots,
+            /// heartbeat when due.
+            func startPass(poll: Bool) {
+                guard !isPassInFlight else { wantsPass = true; return }
+                isPassInFlight = true
+                wantsPass = false
+                let offered = stopDeadline == nil ? freeSlots : []
+                freeSlots.removeAll { offered.contains($0) }
+                let heartbeat = epochNow() - lastHeartbeat >= max(1, config.leaseSeconds / 4)
+                if heartbeat { lastHeartbeat = epochNow() }
+                let checkIdle = once && running.isEmpty
+                group.addTask {
+                    let result = try? await coordinator.perform { coordinator -> PassResult in
+                        if poll { _ = coordinator.watcher.poll() }
+                        var claimed: [(Int, JobRecord)] = []
+                        if try coordinator.store.hasRunnableJobs(now: epochNow()) {
+                            for slotIndex in offered {
+                                guard let job = try coordinator.store.claimNextJob(owner: slots[slotIndex].id, leaseSeconds: config.leaseSeconds, now: epochNow()) else { break }
+                                claimed.append((slotIndex, job))
+                            }
                         }
-                        return .finished(slot: slotIndex, job: job.id)
+                        if heartbeat {
+                            let now = epochNow()
+                            for slot in slots { try coordinator.store.extendLeases(owner: slot.id, leaseSeconds: config.leaseSeconds, now: now) }
+                            try coordinator.store.heartbeat(daemon: daemonID, now: now)
+                            for job in try coordinator.store.undeliveredJobs() {
+                                JobRunner(store: coordinator.store, config: config, workerID: "recovery", log: log).deliver(job.id)
+                            }
+                        }
+                        let pending = checkIdle ? try coordinator.store.pendingJobCount() : 1
+                        let idle = checkIdle && claimed.isEmpty && coordinator.watcher.unsettledCount == 0 && pending == 0
+                        return PassResult(claimed: claimed, isIdle: idle)
                     }
+                    return .passDone(offered: offered, result: result ?? PassResult(claimed: [], isIdle: false))
                 }
             }
 
             eventLoop: while let event = await group.next() {
                 switch event {
                 case .tick:
-                    let now = epochNow()
-                    if stopDeadline == nil {
-                        _ = try? await coordinator.perform { $0.watcher.poll() }
-                    }
-                    await dispatch()
-                    if now - lastHeartbeat >= max(1, config.leaseSeconds / 4) {
-                        lastHeartbeat = now
-                        _ = try? await coordinator.perform { coordinator in
-                            try coordinator.store.extendLeases(owner: daemonID, leaseSeconds: config.leaseSeconds, now: now)
-                            for slot in slots { try coordinator.store.extendLeases(owner: slot.id, leaseSeconds: config.leaseSeconds, now: now) }
-                            try coordinator.store.heartbeat(daemon: daemonID, now: now)
-                        }
-                        try? await deliverPending(coordinator)
-                    }
                     if let deadline = stopDeadline {
-                        if running.isEmpty { group.cancelAll(); break eventLoop }
-                        if now >= deadline { cancelAll(running, reason: "shutdown grace period over") }
-                    } else if options.once, running.isEmpty {
-                        let idle = (try? await coordinator.perform { coordinator in
-                            let pending = try coordinator.store.pendingJobCount()
-                            return coordinator.watcher.unsettledCount == 0 && pending == 0
-                        }) ?? true
-                        if idle {
-                            log.info("inboxes drained; exiting (--once)")
-                            group.cancelAll()
-                            break eventLoop
+                        if running.isEmpty && !isPassInFlight { group.cancelAll(); break eventLoop }
+                        if epochNow() >= deadline { cancelAll(running, reason: "shutdown grace period over") }
+                    } else {
+                        startPass(poll: true)
+                    }
+                    let delay = stopDeadline == nil ? config.pollIntervalSeconds : 0.05
+                    group.addTask { await Self.tick(after: delay) }
+                case .passDone(let offered, let result):
+                    isPassInFlight = false
+                    let used = Set(result.claimed.map(\.0))
+                    freeSlots.append(contentsOf: offered.filter { !used.contains($0) })
+                    for (slotIndex, job) in result.claimed {
+                        let slot = slots[slotIndex]
+                        let flag = CancellationFlag()
+                        running[job.id] = flag
+                        if stopDeadline != nil { flag.cancel(reason: "stopping") }
+                        group.addTask {
+                            _ = try? await slot.confined.perform { store in
+                                JobRunner(store: store, config: config, workerID: slot.id, log: log).run(job, cancellation: flag)
+                            }
+                            return .finished(slot: slotIndex, job: job.id)
                         }
                     }
-                    let delay = stopDeadline == nil ? config.pollIntervalSeconds : 0.1
-                    group.addTask { await Self.tick(after: delay) }
+                    if result.isIdle && running.isEmpty {
+                        log.info("inboxes drained; exiting (--once)")
+                        group.cancelAll()
+                        break eventLoop
+                    }
+                    if stopDeadline == nil && (wantsPass || !result.claimed.isEmpty) && !freeSlots.isEmpty { startPass(poll: false) }
                 case .finished(let slotIndex, let jobID):
                     running[jobID] = nil
                     freeSlots.append(slotIndex)
-                    if stopDeadline == nil { await dispatch() }
+                    if stopDeadline == nil { startPass(poll: false) }
                 case .signal(let number):
                     if stopDeadline == nil {
                         log.info("stopping: no new claims; waiting for running jobs", ["signal": "\(number)", "running": "\(running.count)", "grace_s": "\(config.shutdownGraceSeconds)"])

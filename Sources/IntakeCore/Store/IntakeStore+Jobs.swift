@@ -91,6 +91,11 @@ extension IntakeStore {
         }
     }
 
+    /// A read (no write lock) to skip claiming when nothing is runnable.
+    public func hasRunnableJobs(now: Double) throws -> Bool {
+        try connection.fetchInt("SELECT 1 FROM jobs WHERE state = 'queued' AND run_after <= ? LIMIT 1", now) != nil
+    }
+
     public func job(id: Int64) throws -> JobRecord? {
         try connection.fetchOne("SELECT * FROM jobs WHERE id = ?", id).map(JobRecord.init)
     }
