@@ -11,6 +11,14 @@ Usage:
     python3 Benchmarks/generate_claims.py --rows 200 --format xml --out /tmp/claims.xml
     python3 Benchmarks/generate_claims.py --rows 20 --bad-at 5:npi.check_digit,12:date.range ...
 
+Options: --rows N (default 1000) | --target-bytes B (about B bytes; overrides --rows) | --seed S
+(default 42) | --bad-share F (default 0) | --bad-codes C1,C2 | --bad-at RECORD:CODE,... |
+--partner P (default acme) | --out PATH (default stdout) | --format csv|xml | --expected PATH |
+--line-ending lf|crlf | --bom | --columns C1,...,C18 (order and case of the header) |
+--families cpap,bipap,oxygen,bed,mobility,nebulizer,diabetes | --multi-share F | --quirky-share F
+| --note-share F | --min-date / --max-date (dates of service, default 2016-01-01..2026-10-31) |
+--quiet. A one-line summary (rows, bytes, rows/s) goes to stderr.
+
 Output: one row (CSV) or one <claim> element (XML) per claim line, columns
 claim_id,line_no,partner_id,patient_id,patient_last,patient_first,dob,payer_id,payer_name,
 billing_npi,hcpcs,modifiers,icd10,dos_from,dos_to,units,charge_amount,notes (order: --columns).
@@ -213,34 +221,42 @@ FAMILIES = (
     )),
 )
 
+# Notes: texts for any line, and texts that fit one product family. {m}: month 1-13,
+# {M}: month 1-36, {d}: a date in range, {n}: a number 10-99.
 NOTE_TEXTS = (
-    "Resupply per 90-day schedule",
-    "Rental month {m} of 13",
-    "Oxygen rental month {m} of 36",
-    "CMN on file, signed {d}",
     "DWO received {d}; F2F visit documented",
     "Delivered by tech #{n}, POD signed",
-    "Patient reports \"mask leaks\" at night",
-    "Replacement, old unit \"beyond repair\"",
     "Called patient, left voicemail",
     "Prior auth #PA{n}{n} approved",
-    "Compliance download: {n}% of nights >= 4h",
-    "Swap requested, size M -> L",
     "Billed per fee schedule, see contract {n}",
     "Secondary payer on file; crossover expected",
-    "Pickup scheduled, equipment returned {d}",
     "ABN signed {d} (GA)",
     "Per Dr. Patel, continue therapy",
     "Family member (daughter) signed, relationship verified",
     "Address changed; new delivery zone {n}",
-    "Warranty replacement, serial SN{n}{n}{n}",
 )
 NOTE_MULTI = (
     "Delivered {d}.\nSetup and education done by RT",
     "Line 1: patient moved\nLine 2: new address verified",
     "Called twice, no answer,\nwill retry Monday",
-    "Mask refit \"medium\"\nfollow-up in 30 days",
 )
+FAMILY_NOTES = {
+    "cpap": ("Resupply per 90-day schedule", "Patient reports \"mask leaks\" at night",
+             "Compliance download: {n}% of nights >= 4h", "Swap requested, mask size M -> L",
+             "Rental month {m} of 13", "Mask refit \"medium\"\nfollow-up in 30 days"),
+    "bipap": ("Compliance download: {n}% of nights >= 4h", "Rental month {m} of 13",
+              "Settings per titration study, RT visit scheduled"),
+    "oxygen": ("Oxygen rental month {M} of 36", "CMN on file, signed {d}",
+               "Qualifying SpO2 88% on room air, at rest", "Portable cylinders delivered, qty {n}",
+               "Recertification due; CMN \"revised\" sent to MD"),
+    "bed": ("Rental month {m} of 13", "Replacement, old unit \"beyond repair\"",
+            "Pickup scheduled, equipment returned {d}", "Warranty replacement, serial SN{n}{n}{n}"),
+    "mobility": ("Rental month {m} of 13", "Seat width 18\", standard back",
+                 "Pickup scheduled, equipment returned {d}", "Warranty replacement, serial SN{n}{n}{n}"),
+    "nebulizer": ("Resupply per 90-day schedule", "Meds dispensed per Rx, 30-day supply",
+                  "Pharmacy review done; NDC on file"),
+    "diabetes": ("Resupply per 90-day schedule", "Testing 3x/day per Rx, log on file"),
+}
 
 
 PAT_BITS, TPL_BITS, DATE_BITS, NOTE_BITS = 14, 12, 13, 11
@@ -311,6 +327,7 @@ class Pools:
             acc += fam[1]
             fam_cum.append(acc)
         self.templates = []
+        self.template_family = []
         for _ in range(TEMPLATES):
             x = r() * acc
             fi = 0
@@ -339,6 +356,7 @@ class Pools:
                     money = "%d.%02d" % (d, c)
                 lines.append((hcpcs, rng.choice(mods), icd, str(units), money))
             self.templates.append(lines)
+            self.template_family.append(fi)
 
         # Dates of service: rentals span a month, purchases and supplies one day.
         self.dates = []
@@ -356,30 +374,46 @@ class Pools:
             self.dates.append((_dt.date.fromordinal(frm).isoformat(),
                                _dt.date.fromordinal(to).isoformat()))
 
-        # Notes: empty for most lines, text with commas and quotes for some, a newline for a few.
+        # Notes, one pool per family: empty for most lines, text with commas and quotes for
+        # some, a newline for a few.
         self.notes = []
-        for _ in range(NOTES):
-            x = r()
-            if x >= note_share:
-                self.notes.append("")
-                continue
-            if r() < 0.025:
-                t = rng.choice(NOTE_MULTI)
-            else:
-                t = rng.choice(NOTE_TEXTS)
-                if r() < 0.35:
-                    t = t + "; " + rng.choice(NOTE_TEXTS)
-            while "{" in t:
-                i = t.index("{")
-                key = t[i + 1]
-                if key == "m":
-                    v = str(ri(1, 13))
-                elif key == "d":
-                    v = _dt.date.fromordinal(ri(self.min_ord, self.max_ord)).isoformat()
+        for fam in fams:
+            texts = FAMILY_NOTES.get(fam[0], ())
+            pool = []
+            for _ in range(NOTES):
+                if r() >= note_share:
+                    pool.append("")
+                    continue
+                if r() < 0.025:
+                    multi = NOTE_MULTI + tuple(t for t in texts if "\n" in t)
+                    t = rng.choice(multi)
                 else:
-                    v = str(ri(10, 99))
-                t = t[:i] + v + t[i + 3:]
-            self.notes.append(t)
+                    t = self._note_text(rng, texts)
+                    if r() < 0.35:
+                        u = self._note_text(rng, texts)
+                        if u != t:
+                            t = t + "; " + u
+                while "{" in t:
+                    i = t.index("{")
+                    key = t[i + 1]
+                    if key == "m":
+                        v = str(ri(1, 13))
+                    elif key == "M":
+                        v = str(ri(1, 36))
+                    elif key == "d":
+                        v = _dt.date.fromordinal(ri(self.min_ord, self.max_ord)).isoformat()
+                    else:
+                        v = str(ri(10, 99))
+                    t = t[:i] + v + t[i + 3:]
+                pool.append(t)
+            self.notes.append(pool)
+
+    @staticmethod
+    def _note_text(rng: random.Random, texts: tuple[str, ...]) -> str:
+        single = [t for t in texts if "\n" not in t]
+        if single and rng.random() < 0.5:
+            return rng.choice(single)
+        return rng.choice(NOTE_TEXTS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -556,7 +590,8 @@ def generate(args: argparse.Namespace, out, expected_tmp) -> dict:
     tpl_seg = [[(rd.seg(COLUMNS[10:13], (h, m, i)), rd.seg(COLUMNS[15:17], (u, c)))
                 for h, m, i, u, c in t] for t in pools.templates]
     date_seg = [rd.seg(COLUMNS[13:15], d) for d in pools.dates]
-    note_seg = [rd.field("notes", n, last=True) for n in pools.notes]
+    fam_note_seg = [[rd.field("notes", n, last=True) for n in pool] for pool in pools.notes]
+    tpl_notes = [fam_note_seg[f] for f in pools.template_family]
     ln_seg = [rd.field("line_no", str(i)) for i in range(1, 4)]
     if args.format == "csv":
         cid_fmt = "CLM%09d,"
@@ -615,7 +650,7 @@ def generate(args: argparse.Namespace, out, expected_tmp) -> dict:
             written += len(b)
             lines += b.count(b"\n")
 
-    def raw_record(pi: int, ti: int, j: int, di: int, note: str) -> dict:
+    def raw_record(pi: int, ti: int, j: int, di: int, ni: int) -> dict:
         pat = pools.patients[pi]
         tl = pools.templates[ti][j]
         frm, to = pools.dates[di]
@@ -625,7 +660,7 @@ def generate(args: argparse.Namespace, out, expected_tmp) -> dict:
             "payer_id": pat[4], "payer_name": pat[5],
             "billing_npi": pools.npis[pools.patient_npi[pi]], "hcpcs": tl[0], "modifiers": tl[1],
             "icd10": tl[2], "dos_from": frm, "dos_to": to, "units": tl[3], "charge_amount": tl[4],
-            "notes": note,
+            "notes": pools.notes[pools.template_family[ti]][ni],
         }
 
     while records < max_rows:
@@ -644,7 +679,7 @@ def generate(args: argparse.Namespace, out, expected_tmp) -> dict:
                 next_forced = forced_sorted[forced_i]
             else:
                 code = bad_codes[int(r() * len(bad_codes))]
-            rec = raw_record(pi, ti, 0, di, pools.notes[rb(NOTE_BITS)])
+            rec = raw_record(pi, ti, 0, di, rb(NOTE_BITS))
             column, value = make_bad(rng, pools, rec, code)
             flush()
             records += 1
@@ -665,6 +700,7 @@ def generate(args: argparse.Namespace, out, expected_tmp) -> dict:
             head = cid_fmt % claim_no
             mid = pat_seg[pi]
             dseg = date_seg[di]
+            note_seg = tpl_notes[ti]
             pre, post = tpl[0]
             append(f"{head}{ln_seg[0]}{mid}{pre}{dseg}{post}{note_seg[rb(NOTE_BITS)]}{suffix}")
             if k > 1:
@@ -675,7 +711,7 @@ def generate(args: argparse.Namespace, out, expected_tmp) -> dict:
                     append(f"{head}{ln_seg[2]}{mid}{pre}{dseg}{post}{note_seg[rb(NOTE_BITS)]}{suffix}")
         else:
             for j in range(k):
-                append(rd.record(raw_record(pi, ti, j, di, pools.notes[rb(NOTE_BITS)])))
+                append(rd.record(raw_record(pi, ti, j, di, rb(NOTE_BITS))))
         records += k
         if len(buf) >= chunk:
             flush()

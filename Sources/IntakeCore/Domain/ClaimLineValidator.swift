@@ -92,7 +92,9 @@ public struct ClaimLineValidator: Sendable {
         }
         var modifiers: [String] = []
         if let value = text(.modifiers)?.uppercased() {
-            let parts = value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let parts = value.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map { part in
+                String(decoding: part.drop { $0 == 32 }.reversed().drop { $0 == 32 }.reversed(), as: UTF8.self)
+            }
             if parts.count > 4 {
                 fail(.modifiers, .tooManyModifiers, "at most 4 modifiers are allowed, found \(parts.count)", value: value)
             } else if let bad = parts.first(where: { !IdentifierRules.isModifier(Array($0.utf8)[...]) }) {
@@ -122,7 +124,7 @@ public struct ClaimLineValidator: Sendable {
             } else if let serviceFrom, serviceFrom < Self.icd10EffectiveDate {
                 fail(.icd10, .icd10BeforeEffective, "ICD-10 codes apply to dates of service from 2015-10-01; dos_from is \(serviceFrom)", value: value)
             } else {
-                icd10 = value.replacingOccurrences(of: ".", with: "")
+                icd10 = String(decoding: value.utf8.filter { $0 != UInt8(ascii: ".") }, as: UTF8.self)
             }
         }
         var units = 0
