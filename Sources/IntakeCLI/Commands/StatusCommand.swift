@@ -51,5 +51,6 @@ func openExistingStore(_ spool: Spool) throws -> IntakeStore {
     guard FileManager.default.fileExists(atPath: spool.databasePath) else {
         throw CommandFailure(message: "no database at \(spool.databasePath); run 'intake init' or 'intake run' first, or pass --spool")
     }
-    return try IntakeStore(spool: spool)
+    // Read-only: a status query never waits for the daemon's write lock.
+    return try IntakeStore(spool: spool, readOnly: true)
 }

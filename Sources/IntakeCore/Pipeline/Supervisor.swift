@@ -109,23 +109,35 @@ public final class Supervisor: Sendable {
                 group.addTask {
                     let result = try? await coordinator.perform { coordinator -> PassResult in
                         if poll { _ = coordinator.watcher.poll() }
+                        // Each step logs its own failure, so a busy database in one step never
+                        // loses the jobs another step claimed.
                         var claimed: [(Int, JobRecord)] = []
-                        if try coordinator.store.hasRunnableJobs(now: epochNow()) {
-                            for slotIndex in offered {
-                                guard let job = try coordinator.store.claimNextJob(owner: slots[slotIndex].id, leaseSeconds: config.leaseSeconds, now: epochNow()) else { break }
-                                claimed.append((slotIndex, job))
+                        do {
+                            if try coordinator.store.hasRunnableJobs(now: epochNow()) {
+                                for slotIndex in offered {
+                                    guard let job = try coordinator.store.claimNextJob(owner: slots[slotIndex].id, leaseSeconds: config.leaseSeconds, now: epochNow()) else { break }
+                                    claimed.append((slotIndex, job))
+                                }
                             }
+                        } catch {
+                            log.warning("claiming jobs failed; will try again", ["error": "\(error)"])
                         }
                         if heartbeat {
-                            let now = epochNow()
-                            for slot in slots { try coordinator.store.extendLeases(owner: slot.id, leaseSeconds: config.leaseSeconds, now: now) }
-                            try coordinator.store.heartbeat(daemon: daemonID, now: now)
-                            for job in try coordinator.store.undeliveredJobs() {
-                                JobRunner(store: coordinator.store, config: config, workerID: "recovery", log: log).deliver(job.id)
+                            do {
+                                let now = epochNow()
+                                for slot in slots { try coordinator.store.extendLeases(owner: slot.id, leaseSeconds: config.leaseSeconds, now: now) }
+                                try coordinator.store.heartbeat(daemon: daemonID, now: now)
+                                for job in try coordinator.store.undeliveredJobs(finishedBefore: now - 60) {
+                                    JobRunner(store: coordinator.store, config: config, workerID: "recovery", log: log).deliver(job.id)
+                                }
+                            } catch {
+                                log.warning("heartbeat failed; will try again", ["error": "\(error)"])
                             }
                         }
-                        let pending = checkIdle ? try coordinator.store.pendingJobCount() : 1
-                        let idle = checkIdle && claimed.isEmpty && coordinator.watcher.unsettledCount == 0 && pending == 0
+                        var idle = false
+                        if checkIdle && claimed.isEmpty && coordinator.watcher.unsettledCount == 0 {
+                            idle = ((try? coordinator.store.pendingJobCount()) ?? 1) == 0
+                        }
                         return PassResult(claimed: claimed, isIdle: idle)
                     }
                     return .passDone(offered: offered, result: result ?? PassResult(claimed: [], isIdle: false))

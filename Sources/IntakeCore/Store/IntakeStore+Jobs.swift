@@ -151,10 +151,12 @@ extension IntakeStore {
     }
 
     /// Final jobs whose manifests and original have not been delivered yet (after a crash).
-    public func undeliveredJobs() throws -> [JobRecord] {
+    /// Final jobs not yet delivered; `finishedBefore` leaves alone those a worker may be
+    /// delivering right now.
+    public func undeliveredJobs(finishedBefore: Double = .infinity) throws -> [JobRecord] {
         try connection.fetchAll("""
-            SELECT * FROM jobs WHERE delivered_at IS NULL AND state NOT IN ('queued', 'running') ORDER BY id
-            """).map(JobRecord.init)
+            SELECT * FROM jobs WHERE delivered_at IS NULL AND state NOT IN ('queued', 'running') AND finished_at < ? ORDER BY id
+            """, finishedBefore).map(JobRecord.init)
     }
 
     public func markDelivered(job: Int64, outputs: [String], now: Double) throws {
