@@ -48,6 +48,7 @@ struct CrashTests {
         #expect(daemon.terminationStatus == 0)
         #expect(try harness.count("SELECT count(*) FROM jobs WHERE state = 'queued'") == 1)
         #expect(try harness.count("SELECT count(*) FROM job_history WHERE reason LIKE 'released%'") == 1)
+        #expect(try harness.count("SELECT count(*) FROM tasks WHERE state = 'pending'") == 0)
         #expect(try harness.count("SELECT count(*) FROM service_lines") == 0)
 
         #expect(try harness.run(["run", "--once"]) == 0)

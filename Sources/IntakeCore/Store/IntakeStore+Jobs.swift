@@ -123,6 +123,7 @@ extension IntakeStore {
                     attempts = attempts - ?
                 WHERE id = ? AND state = 'running'
                 """, runAfter, countAttempt ? 0 : 1, job.id)
+            try connection.run("UPDATE tasks SET state = 'released', finished_at = ? WHERE job_id = ? AND state IN ('pending', 'running')", now, job.id)
             try recordHistory(job: job.id, from: .running, to: .queued, attempt: job.attempts, reason: reason, at: now)
         }
     }
