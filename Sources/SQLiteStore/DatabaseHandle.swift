@@ -6,7 +6,13 @@ final class DatabaseHandle {
     let pointer: OpaquePointer
     let path: String
 
+    /// Process-wide SQLite settings, applied once before the first connection opens.
+    private static let configureOnce: Void = {
+        _ = intake_sqlite3_disable_memory_statistics()
+    }()
+
     init(path: String, flags: Int32) throws(SQLiteError) {
+        _ = Self.configureOnce
         var pointer: OpaquePointer?
         let code = sqlite3_open_v2(path, &pointer, flags, nil)
         guard code == SQLITE_OK, let pointer else {

@@ -60,6 +60,16 @@ public final class Statement {
         try check(code)
     }
 
+    /// Binds TEXT, or NULL for `nil`.
+    public func bind(_ text: String?, at index: Int32) throws(SQLiteError) {
+        guard let text else { return try check(sqlite3_bind_null(handle, index)) }
+        try check(bindText(text, at: index))
+    }
+
+    public func bind(_ number: Int, at index: Int32) throws(SQLiteError) {
+        try check(sqlite3_bind_int64(handle, index, Int64(number)))
+    }
+
     public func bind(_ number: Int64, at index: Int32) throws(SQLiteError) {
         try check(sqlite3_bind_int64(handle, index, number))
     }
@@ -69,8 +79,14 @@ public final class Statement {
     }
 
     private func bindText(_ text: String, at index: Int32) -> Int32 {
-        text.withCString { chars in
-            sqlite3_bind_text(handle, index, chars, Int32(strlen(chars)), sqliteTransient)
+        var text = text
+        return text.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { chars in
+                guard let base = chars.baseAddress else {
+                    return "".withCString { sqlite3_bind_text(handle, index, $0, 0, sqliteTransient) }
+                }
+                return sqlite3_bind_text(handle, index, base, Int32(chars.count), sqliteTransient)
+            }
         }
     }
 

@@ -43,6 +43,30 @@ public enum ClaimColumn: String, CaseIterable, Sendable {
     case chargeAmount = "charge_amount"
     case notes
 
+    /// Position in `allCases`, for array lookups on the per-row path (no hashing).
+    public var ordinal: Int {
+        switch self {
+        case .claimID: return 0
+        case .lineNumber: return 1
+        case .partnerID: return 2
+        case .patientID: return 3
+        case .patientLast: return 4
+        case .patientFirst: return 5
+        case .dateOfBirth: return 6
+        case .payerID: return 7
+        case .payerName: return 8
+        case .billingNPI: return 9
+        case .hcpcs: return 10
+        case .modifiers: return 11
+        case .icd10: return 12
+        case .serviceFrom: return 13
+        case .serviceTo: return 14
+        case .units: return 15
+        case .chargeAmount: return 16
+        case .notes: return 17
+        }
+    }
+
     public var isRequired: Bool {
         switch self {
         case .lineNumber, .patientLast, .patientFirst, .payerName, .modifiers, .icd10, .notes: return false

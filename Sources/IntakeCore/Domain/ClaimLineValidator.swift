@@ -9,10 +9,16 @@ public struct ClaimLineValidator: Sendable {
     /// ICD-10-CM replaced ICD-9 for dates of service from this day on.
     public static let icd10EffectiveDate = CivilDate(year: 2015, month: 10, day: 1)!
 
+    /// Record position of each column by `ordinal`, -1 when the file lacks it.
+    private let positions: [Int]
+
     public init(mapping: HeaderMapping<ClaimColumn>, partner: String, today: CivilDate) {
         self.mapping = mapping
         self.partner = partner
         self.today = today
+        var positions = [Int](repeating: -1, count: ClaimColumn.allCases.count)
+        for column in ClaimColumn.allCases { positions[column.ordinal] = mapping.indexes[column] ?? -1 }
+        self.positions = positions
     }
 
     /// Validates the reader's current record. Appends problems to `errors`; returns the line
@@ -21,7 +27,7 @@ public struct ClaimLineValidator: Sendable {
         let errorCountBefore = errors.count
         let record = reader.recordCount - 1
         func fail(_ column: ClaimColumn?, _ code: ErrorCode, _ message: String, value: String = "") {
-            let index = column.flatMap { mapping.indexes[$0] }
+            let index = column.flatMap { positions[$0.ordinal] >= 0 ? positions[$0.ordinal] : nil }
             errors.append(RowError(line: reader.recordLine, record: record, byteOffset: reader.recordByteOffset,
                                    column: index.map { $0 + 1 } ?? 0, field: column?.rawValue ?? "",
                                    code: code, message: message, value: value))
@@ -32,7 +38,8 @@ public struct ClaimLineValidator: Sendable {
         }
         /// The trimmed text of a column, `nil` when the column is absent or the value empty.
         func text(_ column: ClaimColumn) -> String? {
-            guard let index = mapping.indexes[column] else { return nil }
+            let index = positions[column.ordinal]
+            guard index >= 0 else { return nil }
             let value = reader.withField(index) { bytes -> String in
                 var start = 0
                 var end = bytes.count
@@ -86,12 +93,12 @@ public struct ClaimLineValidator: Sendable {
             case .badCheckDigit: fail(.billingNPI, .npiCheckDigit, "billing_npi fails the NPI check digit (Luhn with the 80840 prefix)", value: npi)
             }
         }
-        let hcpcs = required(.hcpcs)?.uppercased()
+        let hcpcs = required(.hcpcs).map(asciiUppercased)
         if var code = hcpcs, !code.withUTF8(IdentifierRules.isHCPCS) {
             fail(.hcpcs, .hcpcsFormat, "hcpcs must be one letter and four digits, like E0601", value: code)
         }
         var modifiers: [String] = []
-        if let value = text(.modifiers)?.uppercased() {
+        if let value = text(.modifiers).map(asciiUppercased) {
             let parts = value.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map { part in
                 String(decoding: part.drop { $0 == 32 }.reversed().drop { $0 == 32 }.reversed(), as: UTF8.self)
             }
@@ -117,7 +124,7 @@ public struct ClaimLineValidator: Sendable {
             fail(.dateOfBirth, .birthAfterService, "dob \(dateOfBirth) is not before dos_from \(serviceFrom)", value: dateOfBirth.description)
         }
         var icd10: String?
-        if let value = text(.icd10)?.uppercased() {
+        if let value = text(.icd10).map(asciiUppercased) {
             var code = value
             if !code.withUTF8(IdentifierRules.isICD10) {
                 fail(.icd10, .icd10Format, "icd10 must be an ICD-10-CM code: a letter, a digit, then 1 to 5 letters or digits (dot after the third optional)", value: value)
@@ -152,4 +159,11 @@ public struct ClaimLineValidator: Sendable {
             hcpcs: hcpcs, modifiers: modifiers, icd10: icd10, serviceFrom: serviceFrom, serviceTo: serviceTo,
             units: units, chargeCents: chargeCents, notes: text(.notes))
     }
+}
+
+/// Upper-cases ASCII letters only, and returns the same string when there is nothing to change
+/// (codes almost always arrive upper-case).
+func asciiUppercased(_ text: String) -> String {
+    guard text.utf8.contains(where: { $0 >= 97 && $0 <= 122 }) else { return text }
+    return String(decoding: text.utf8.map { $0 >= 97 && $0 <= 122 ? $0 - 32 : $0 }, as: UTF8.self)
 }

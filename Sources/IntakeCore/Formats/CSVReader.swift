@@ -28,7 +28,8 @@ public final class CSVReader {
 
     private let descriptor: Int32
     private let options: Options
-    private var buffer: [UInt8]
+    /// The fixed read buffer: a `let` pointer, so the byte loops pay no exclusivity checks.
+    private let buffer: UnsafeMutableBufferPointer<UInt8>
     private var bufferCount = 0
     private var bufferIndex = 0
     private var bufferFileOffset = 0
@@ -63,13 +64,14 @@ public final class CSVReader {
         }
         self.descriptor = descriptor
         self.options = options
-        self.buffer = [UInt8](repeating: 0, count: max(options.bufferSize, 4096))
+        self.buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(options.bufferSize, 4096))
         storage.reserveCapacity(4096)
         fieldEnds.reserveCapacity(32)
     }
 
     deinit {
         close(descriptor)
+        buffer.deallocate()
     }
 
     public var fieldCount: Int { fieldEnds.count }
@@ -162,7 +164,7 @@ public final class CSVReader {
                 }
             }
             if index > start {
-                storage.append(contentsOf: buffer[start..<index])
+                storage.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<index]))
                 fieldHasBytes = true
                 bufferIndex = index
                 if storage.count > options.maxRecordBytes {
@@ -234,11 +236,8 @@ public final class CSVReader {
         bufferFileOffset += bufferCount
         bufferIndex = 0
         bufferCount = 0
-        let readCount = buffer.withUnsafeMutableBytes { raw -> Int in
-            var result: Int
-            repeat { result = read(descriptor, raw.baseAddress, raw.count) } while result < 0 && errno == EINTR
-            return result
-        }
+        var readCount: Int
+        repeat { readCount = read(descriptor, buffer.baseAddress, buffer.count) } while readCount < 0 && errno == EINTR
         if readCount < 0 {
             throw CSVReadError(code: .fileUnreadable, message: "read failed: \(String(cString: strerror(errno)))", line: lineNumber, byteOffset: bufferFileOffset)
         }

@@ -37,16 +37,35 @@ final class ClaimsLoader {
         if let lastClaim, lastClaim.id == line.claimID {
             claimRef = lastClaim.ref
         } else {
-            try insertClaim.bind([fileID, jobID, partner, line.claimID, line.patientID, line.patientLast, line.patientFirst,
-                                  line.dateOfBirth.description, line.payerID, line.payerName, line.billingNPI])
+            insertClaim.reset()
+            try insertClaim.bind(fileID, at: 1)
+            try insertClaim.bind(jobID, at: 2)
+            try insertClaim.bind(partner, at: 3)
+            try insertClaim.bind(line.claimID, at: 4)
+            try insertClaim.bind(line.patientID, at: 5)
+            try insertClaim.bind(line.patientLast, at: 6)
+            try insertClaim.bind(line.patientFirst, at: 7)
+            try insertClaim.bind(line.dateOfBirth.description, at: 8)
+            try insertClaim.bind(line.payerID, at: 9)
+            try insertClaim.bind(line.payerName, at: 10)
+            try insertClaim.bind(line.billingNPI, at: 11)
             guard try insertClaim.step() else { throw SQLiteError(code: 1, message: "claim insert returned no id", sql: insertClaim.sql) }
             claimRef = insertClaim.int64(at: 0)
             insertClaim.reset()
             lastClaim = (line.claimID, claimRef)
         }
-        try insertLine.bind([claimRef, line.lineNumber, line.hcpcs, line.modifiers.joined(separator: ","), line.icd10,
-                             line.serviceFrom.description, line.serviceTo.description, line.units, line.chargeCents,
-                             line.notes, sourceLine])
+        insertLine.reset()
+        try insertLine.bind(claimRef, at: 1)
+        try insertLine.bind(line.lineNumber, at: 2)
+        try insertLine.bind(line.hcpcs, at: 3)
+        try insertLine.bind(line.modifiers.count == 1 ? line.modifiers[0] : line.modifiers.joined(separator: ","), at: 4)
+        try insertLine.bind(line.icd10, at: 5)
+        try insertLine.bind(line.serviceFrom.description, at: 6)
+        try insertLine.bind(line.serviceTo.description, at: 7)
+        try insertLine.bind(line.units, at: 8)
+        try insertLine.bind(line.chargeCents, at: 9)
+        try insertLine.bind(line.notes, at: 10)
+        try insertLine.bind(sourceLine, at: 11)
         do {
             try insertLine.run()
         } catch {
