@@ -24,7 +24,8 @@ let package = Package(
         .target(name: "Hashing", dependencies: ["CCrypto"]),
 
         // Domain, formats, jobs and the pipeline.
-        .target(name: "IntakeCore", dependencies: ["SQLiteStore", "XMLStream", "ArchiveSafe", "Hashing"]),
+        .target(name: "IntakeCore", dependencies: ["SQLiteStore", "XMLStream", "ArchiveSafe", "Hashing"],
+                exclude: ["Schemas/claims-v1.xsd"]),
         // The command layer and the executable.
         .target(name: "IntakeCLI", dependencies: ["IntakeCore"]),
         .executableTarget(name: "intake", dependencies: ["IntakeCLI"]),

@@ -12,6 +12,7 @@ public struct ArchiveEntry: Sendable, Equatable {
 
 /// An error from libarchive, with its message and the archive's path.
 public struct ArchiveError: Error, CustomStringConvertible, Sendable {
+    /// libarchive's own message.
     public let message: String
     public let path: String
     public var description: String { "archive \(path): \(message)" }

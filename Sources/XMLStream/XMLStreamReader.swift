@@ -15,6 +15,8 @@ public struct XMLNode: Sendable, Equatable {
     public let line: Int
     /// True for `<a/>`: no `.endElement` follows.
     public let isEmptyElement: Bool
+    /// Bytes of input consumed so far (approximate position, for error reports).
+    public var byteOffset: Int = 0
 }
 
 /// Why a document was refused.
@@ -26,6 +28,8 @@ public struct XMLStreamError: Error, CustomStringConvertible, Sendable, Equatabl
         case textTooLong = "xml.text_too_long"
         case doctypeRefused = "xml.doctype_refused"
         case cannotOpen = "xml.cannot_open"
+        case schemaInvalid = "xml.schema_invalid"
+        case schemaUnusable = "xml.schema_unusable"
     }
     public let code: Code
     public let message: String
@@ -53,7 +57,9 @@ public final class XMLStreamReader {
     private var elementCount = 0
     private let errorBox = ErrorBox()
 
-    public init(path: String, limits: XMLLimits = XMLLimits()) throws(XMLStreamError) {
+    /// Opens `path`; with `schemaPath`, every node is also validated against that XSD and the
+    /// first violation ends the read with `xml.schema_invalid`.
+    public init(path: String, limits: XMLLimits = XMLLimits(), schemaPath: String? = nil) throws(XMLStreamError) {
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue | XML_PARSE_NOBLANKS.rawValue)
         guard let reader = xmlReaderForFile(path, nil, options) else {
             throw XMLStreamError(code: .cannotOpen, message: "cannot open \(path)", line: 0, column: 0)
@@ -65,6 +71,9 @@ public final class XMLStreamReader {
             let box = Unmanaged<ErrorBox>.fromOpaque(context).takeUnretainedValue()
             box.record(error)
         }, Unmanaged.passUnretained(errorBox).toOpaque())
+        if let schemaPath, xmlTextReaderSchemaValidate(reader, schemaPath) != 0 {
+            throw XMLStreamError(code: .schemaUnusable, message: "the XSD \(schemaPath) cannot be loaded or compiled", line: 0, column: 0)
+        }
     }
 
     deinit {
@@ -76,7 +85,9 @@ public final class XMLStreamReader {
         while true {
             let status = xmlTextReaderRead(reader)
             if status == 0 { return nil }
-            if status < 0 || errorBox.first != nil { throw failure(.malformed, "the document is not well-formed XML") }
+            if status < 0 || errorBox.first != nil {
+                throw failure(errorBox.first?.isSchemaError == true ? .schemaInvalid : .malformed, "the document is not well-formed XML")
+            }
             let type = xmlTextReaderNodeType(reader)
             let depth = Int(xmlTextReaderDepth(reader))
             let line = Int(xmlTextReaderGetParserLineNumber(reader))
@@ -88,7 +99,7 @@ public final class XMLStreamReader {
                 if depth >= limits.maxDepth { throw failure(.tooDeep, "element nesting deeper than \(limits.maxDepth)") }
                 if elementCount > limits.maxElements { throw failure(.tooManyElements, "more than \(limits.maxElements) elements") }
                 return XMLNode(kind: .startElement, name: currentName(), value: "", depth: depth, line: line,
-                               isEmptyElement: xmlTextReaderIsEmptyElement(reader) == 1)
+                               isEmptyElement: xmlTextReaderIsEmptyElement(reader) == 1, byteOffset: Int(xmlTextReaderByteConsumed(reader)))
             case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
                 return XMLNode(kind: .endElement, name: currentName(), value: "", depth: depth, line: line, isEmptyElement: false)
             case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue):
@@ -114,7 +125,7 @@ public final class XMLStreamReader {
     }
 
     private func failure(_ code: XMLStreamError.Code, _ message: String) -> XMLStreamError {
-        if let recorded = errorBox.first, code == .malformed {
+        if let recorded = errorBox.first, code == .malformed || code == .schemaInvalid {
             return XMLStreamError(code: code, message: recorded.message, line: recorded.line, column: recorded.column)
         }
         return XMLStreamError(code: code, message: message,
@@ -125,13 +136,14 @@ public final class XMLStreamReader {
 
 /// Receives libxml2's structured errors; the first one is reported. Swift errors never cross C.
 private final class ErrorBox {
-    struct Recorded { let message: String; let line: Int; let column: Int }
+    struct Recorded { let message: String; let line: Int; let column: Int; let isSchemaError: Bool }
     var first: Recorded?
 
     func record(_ error: xmlErrorPtr) {
         guard first == nil else { return }
         let message = error.pointee.message.map { String(cString: $0) } ?? "XML error"
-        first = Recorded(message: message.trimmingSuffixNewlines(), line: Int(error.pointee.line), column: Int(error.pointee.int2))
+        first = Recorded(message: message.trimmingSuffixNewlines(), line: Int(error.pointee.line), column: Int(error.pointee.int2),
+                         isSchemaError: error.pointee.domain == Int32(XML_FROM_SCHEMASV.rawValue))
     }
 }
 

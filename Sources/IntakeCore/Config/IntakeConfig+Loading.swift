@@ -13,7 +13,7 @@ extension IntakeConfig: Decodable {
         case leaseSeconds = "lease_seconds", shutdownGraceSeconds = "shutdown_grace_seconds"
         case maxAttempts = "max_attempts", retryBaseSeconds = "retry_base_seconds"
         case ignorePatterns = "ignore_patterns", maxListedErrors = "max_listed_errors"
-        case defaultFeeds = "default_feeds", partners
+        case defaultFeeds = "default_feeds", partners, archiveLimits = "archive_limits"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -30,6 +30,7 @@ extension IntakeConfig: Decodable {
         maxListedErrors = try container.decodeIfPresent(Int.self, forKey: .maxListedErrors) ?? maxListedErrors
         defaultFeeds = try container.decodeIfPresent([FeedRule].self, forKey: .defaultFeeds) ?? defaultFeeds
         partners = try container.decodeIfPresent([String: PartnerConfig].self, forKey: .partners) ?? partners
+        archiveLimits = try container.decodeIfPresent(ArchiveLimits.self, forKey: .archiveLimits) ?? archiveLimits
     }
 
     /// Reads and validates a JSON5 configuration file.
@@ -71,6 +72,8 @@ extension IntakeConfig: Decodable {
         try require(shutdownGraceSeconds >= 0, "shutdown_grace_seconds must not be negative")
         try require((1...100).contains(maxAttempts), "max_attempts must be between 1 and 100")
         try require(maxListedErrors >= 1, "max_listed_errors must be at least 1")
+        try require(archiveLimits.maxMembers >= 1 && archiveLimits.maxBytes >= 1 && archiveLimits.maxRatio >= 1 && archiveLimits.maxDepth >= 1,
+                    "archive_limits values must be at least 1")
         for name in partners.keys {
             try require(Spool.isValidPartnerName(name), "partners.\(name): a partner name is a folder name: letters, digits, '-', '_' and '.', not starting with '.'")
         }

@@ -23,6 +23,8 @@ public struct IntakeConfig: Sendable, Equatable {
     public var ignorePatterns: [String] = [".*", "*.part", "*.filepart", "*.tmp", "*.swp", "*~"]
     /// Detailed errors kept per file (counts stay exact beyond it).
     public var maxListedErrors: Int = 10_000
+    /// What an archive may do before it is refused as hostile.
+    public var archiveLimits = ArchiveLimits()
     /// Feeds used for partners that have none of their own.
     public var defaultFeeds: [FeedRule] = [FeedRule.defaultClaims]
     /// Per-partner settings, by inbox folder name.
@@ -45,6 +47,31 @@ public struct IntakeConfig: Sendable, Equatable {
     }
 }
 
+/// Limits on archives (`archive_limits` in the file).
+public struct ArchiveLimits: Sendable, Equatable, Codable {
+    public var maxMembers = 1_000
+    /// Bytes actually written for one archive, all members together.
+    public var maxBytes: Int64 = 1 << 30
+    /// Bytes written per byte of archive.
+    public var maxRatio: Int64 = 100
+    /// Archives inside archives: a top-level archive is depth 0.
+    public var maxDepth = 2
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case maxMembers = "max_members", maxBytes = "max_bytes", maxRatio = "max_ratio", maxDepth = "max_depth"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        maxMembers = try container.decodeIfPresent(Int.self, forKey: .maxMembers) ?? maxMembers
+        maxBytes = try container.decodeIfPresent(Int64.self, forKey: .maxBytes) ?? maxBytes
+        maxRatio = try container.decodeIfPresent(Int64.self, forKey: .maxRatio) ?? maxRatio
+        maxDepth = try container.decodeIfPresent(Int.self, forKey: .maxDepth) ?? maxDepth
+    }
+}
+
 /// One partner's own settings.
 public struct PartnerConfig: Sendable, Equatable, Codable {
     public var feeds: [FeedRule]?
@@ -59,48 +86,121 @@ public struct FeedRule: Sendable, Equatable, Codable {
     public var kind: JobKindName
     public var format: FileFormat
     public var errorPolicy: ErrorPolicy
+    /// Under `skip_rows`: more errors than this rejects the file after all.
+    public var maxErrors: ErrorLimit?
     /// One character: `,` `;` `|` or `\t`.
     public var delimiter: String
+    public var encoding: TextEncoding
+    /// XSD file name (in the schema folder) that XML files of this feed must satisfy.
+    public var schema: String?
+    /// When set, a file is ready once `NAME + done_marker` exists (e.g. `.done`, `.ok`),
+    /// without waiting for the settle window; the marker is removed after the claim.
+    public var doneMarker: String?
     /// Higher runs first.
     public var priority: Int
     /// Header aliases: partner's name → layout column name.
     public var columnAliases: [String: String]
 
     public init(name: String, pattern: String, kind: JobKindName = .claimsImport, format: FileFormat = .csv,
-                errorPolicy: ErrorPolicy = .abort, delimiter: String = ",", priority: Int = 100, columnAliases: [String: String] = [:]) {
+                errorPolicy: ErrorPolicy = .abort, maxErrors: ErrorLimit? = nil, delimiter: String = ",",
+                encoding: TextEncoding = .utf8, schema: String? = nil, doneMarker: String? = nil,
+                priority: Int = 100, columnAliases: [String: String] = [:]) {
         self.name = name
         self.pattern = pattern
         self.kind = kind
         self.format = format
         self.errorPolicy = errorPolicy
+        self.maxErrors = maxErrors
         self.delimiter = delimiter
+        self.encoding = encoding
+        self.schema = schema
+        self.doneMarker = doneMarker
         self.priority = priority
         self.columnAliases = columnAliases
     }
 
     public static let defaultClaims = FeedRule(name: "claims", pattern: "*.csv")
+    /// Used when no feed matches but the content looks like XML claims (sniffed).
+    public static let sniffedXML = FeedRule(name: "sniffed-xml", pattern: "", format: .xml, schema: "claims-v1.xsd")
 
     public func matches(_ fileName: String) -> Bool { Glob.matches(pattern, fileName) }
 
     enum CodingKeys: String, CodingKey {
-        case name, pattern, kind, format, errorPolicy = "error_policy", delimiter, priority, columnAliases = "column_aliases"
+        case name, pattern, kind, format, errorPolicy = "error_policy", maxErrors = "max_errors", delimiter, encoding, schema
+        case doneMarker = "done_marker", priority, columnAliases = "column_aliases"
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
         pattern = try container.decode(String.self, forKey: .pattern)
-        kind = try container.decodeIfPresent(JobKindName.self, forKey: .kind) ?? .claimsImport
         format = try container.decodeIfPresent(FileFormat.self, forKey: .format) ?? .csv
+        kind = try container.decodeIfPresent(JobKindName.self, forKey: .kind) ?? (format == .archive ? .archive : .claimsImport)
         errorPolicy = try container.decodeIfPresent(ErrorPolicy.self, forKey: .errorPolicy) ?? .abort
+        maxErrors = try container.decodeIfPresent(ErrorLimit.self, forKey: .maxErrors)
         delimiter = try container.decodeIfPresent(String.self, forKey: .delimiter) ?? ","
+        encoding = try container.decodeIfPresent(TextEncoding.self, forKey: .encoding) ?? .utf8
+        schema = try container.decodeIfPresent(String.self, forKey: .schema)
+        doneMarker = try container.decodeIfPresent(String.self, forKey: .doneMarker)
         priority = try container.decodeIfPresent(Int.self, forKey: .priority) ?? 100
         columnAliases = try container.decodeIfPresent([String: String].self, forKey: .columnAliases) ?? [:]
     }
 }
 
+/// `max_errors`: a count (`25`) or a share of the rows read (`"2%"`).
+public enum ErrorLimit: Sendable, Equatable, Codable {
+    case count(Int)
+    case percent(Double)
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let count = try? container.decode(Int.self), count >= 0 {
+            self = .count(count)
+            return
+        }
+        let text = try container.decode(String.self).trimmingCharacters(in: .whitespaces)
+        guard text.hasSuffix("%"), let value = Double(text.dropLast()), value >= 0, value <= 100 else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "max_errors must be a whole number or a percentage like \"2%\"")
+        }
+        self = .percent(value)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .count(let count): try container.encode(count)
+        case .percent(let value): try container.encode("\(value)%")
+        }
+    }
+
+    /// True when `errors` bad rows out of `rows` go past the limit.
+    public func isExceeded(errors: Int, rows: Int) -> Bool {
+        switch self {
+        case .count(let limit): return errors > limit
+        case .percent(let share): return rows > 0 && Double(errors) * 100 > share * Double(rows)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .count(let count): return "\(count) errors"
+        case .percent(let value): return "\(value)% of rows"
+        }
+    }
+}
+
+/// Text encodings a CSV feed may declare. UTF-8 is strict; the others are converted.
+public enum TextEncoding: String, Sendable, Codable, Equatable {
+    case utf8 = "utf-8"
+    case windows1252 = "windows-1252"
+    case latin1 = "latin-1"
+}
+
 public enum FileFormat: String, Sendable, Codable, Equatable {
     case csv
+    case xml
+    /// zip, tar, tar.gz, tar.bz2, tar.xz, tar.zst: members become child jobs.
+    case archive
 }
 
 /// What a bad row does to its file (after Snowflake's ON_ERROR).
@@ -114,6 +214,8 @@ public enum ErrorPolicy: String, Sendable, Codable, Equatable {
 /// The job kinds a feed can start.
 public enum JobKindName: String, Sendable, Codable, Equatable, CaseIterable {
     case claimsImport = "claims_import"
+    /// Unpacks an archive safely; each member becomes a child job.
+    case archive
     /// A file that matches none of its partner's feeds: rejected with the list of feeds.
     case unroutable
 }

@@ -3,52 +3,31 @@ import Foundation
 /// Checks one record of a claims file against layout v1 and the HME/DME field rules, and
 /// builds the `ClaimLine` when every rule holds. Reports every failing field, not just the first.
 public struct ClaimLineValidator: Sendable {
-    public let mapping: HeaderMapping<ClaimColumn>
     public let partner: String
     public let today: CivilDate
     /// ICD-10-CM replaced ICD-9 for dates of service from this day on.
     public static let icd10EffectiveDate = CivilDate(year: 2015, month: 10, day: 1)!
 
-    /// Record position of each column by `ordinal`, -1 when the file lacks it.
-    private let positions: [Int]
-
-    public init(mapping: HeaderMapping<ClaimColumn>, partner: String, today: CivilDate) {
-        self.mapping = mapping
+    public init(partner: String, today: CivilDate) {
         self.partner = partner
         self.today = today
-        var positions = [Int](repeating: -1, count: ClaimColumn.allCases.count)
-        for column in ClaimColumn.allCases { positions[column.ordinal] = mapping.indexes[column] ?? -1 }
-        self.positions = positions
     }
 
-    /// Validates the reader's current record. Appends problems to `errors`; returns the line
-    /// only when there were none.
-    public func validate(_ reader: CSVReader, errors: inout [RowError]) -> ClaimLine? {
+    /// Validates one record, whatever its format. Appends problems to `errors`; returns the
+    /// line only when there were none.
+    public func validate<Record: ClaimRecord>(_ source: Record, errors: inout [RowError]) -> ClaimLine? {
         let errorCountBefore = errors.count
-        let record = reader.recordCount - 1
         func fail(_ column: ClaimColumn?, _ code: ErrorCode, _ message: String, value: String = "") {
-            let index = column.flatMap { positions[$0.ordinal] >= 0 ? positions[$0.ordinal] : nil }
-            errors.append(RowError(line: reader.recordLine, record: record, byteOffset: reader.recordByteOffset,
-                                   column: index.map { $0 + 1 } ?? 0, field: column?.rawValue ?? "",
+            errors.append(RowError(line: source.line, record: source.record, byteOffset: source.byteOffset,
+                                   column: column.map(source.columnNumber) ?? 0, field: column.map(source.fieldName) ?? "",
                                    code: code, message: message, value: value))
         }
-        guard reader.fieldCount == mapping.headerNames.count else {
-            fail(nil, .fieldCount, "the record has \(reader.fieldCount) fields, the header has \(mapping.headerNames.count)")
+        if let problem = source.structuralProblem {
+            fail(nil, problem.code, problem.message)
             return nil
         }
         /// The trimmed text of a column, `nil` when the column is absent or the value empty.
-        func text(_ column: ClaimColumn) -> String? {
-            let index = positions[column.ordinal]
-            guard index >= 0 else { return nil }
-            let value = reader.withField(index) { bytes -> String in
-                var start = 0
-                var end = bytes.count
-                while start < end, bytes[start] == 32 || bytes[start] == 9 { start += 1 }
-                while end > start, bytes[end - 1] == 32 || bytes[end - 1] == 9 { end -= 1 }
-                return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
-            }
-            return value.isEmpty ? nil : value
-        }
+        func text(_ column: ClaimColumn) -> String? { source.text(column) }
         func required(_ column: ClaimColumn) -> String? {
             guard let value = text(column) else {
                 fail(column, .required, "\(column.rawValue) is required and is empty")
@@ -58,7 +37,7 @@ public struct ClaimLineValidator: Sendable {
         }
         func limited(_ column: ClaimColumn, _ value: String?, _ maxLength: Int) -> String? {
             guard let value, value.utf8.count > maxLength else { return value }
-            fail(column, .tooLong, "\(column.rawValue) is longer than \(maxLength) characters", value: value)
+            fail(column, .tooLong, "\(column.rawValue) is longer than \(maxLength) bytes", value: value)
             return nil
         }
         func date(_ column: ClaimColumn) -> CivilDate? {
@@ -159,6 +138,23 @@ public struct ClaimLineValidator: Sendable {
             hcpcs: hcpcs, modifiers: modifiers, icd10: icd10, serviceFrom: serviceFrom, serviceTo: serviceTo,
             units: units, chargeCents: chargeCents, notes: text(.notes))
     }
+}
+
+/// One record of a claims file as the validator reads it: CSV and XML both provide it.
+public protocol ClaimRecord {
+    /// Physical line where the record starts.
+    var line: Int { get }
+    /// Data record number (1-based).
+    var record: Int { get }
+    var byteOffset: Int { get }
+    /// Set when the record's shape is wrong (a CSV row with the wrong number of fields).
+    var structuralProblem: (code: ErrorCode, message: String)? { get }
+    /// The column's value with surrounding blanks trimmed; `nil` when absent or empty.
+    func text(_ column: ClaimColumn) -> String?
+    /// Column number in the file (1-based), 0 when not applicable.
+    func columnNumber(_ column: ClaimColumn) -> Int
+    /// The name the file uses for the column (header or element name).
+    func fieldName(_ column: ClaimColumn) -> String
 }
 
 /// Upper-cases ASCII letters only, and returns the same string when there is nothing to change

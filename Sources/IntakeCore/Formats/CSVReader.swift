@@ -23,6 +23,8 @@ public final class CSVReader {
         /// A record longer than this is refused, so an unterminated quote cannot eat memory.
         public var maxRecordBytes = 1 << 20
         public var bufferSize = 256 * 1024
+        /// UTF-8 is checked strictly; Windows-1252 and Latin-1 are converted to UTF-8.
+        public var encoding: TextEncoding = .utf8
         public init() {}
     }
 
@@ -114,8 +116,12 @@ public final class CSVReader {
             let isBlank = try readRecord()
             recordEndLine = lineNumber - (lastRecordHadNoLineEnd ? 0 : 1)
             if isBlank { continue }
-            try validateUTF8()
             recordCount += 1
+            if options.encoding == .utf8 {
+                try validateUTF8()
+            } else {
+                try transcodeToUTF8()
+            }
             return true
         }
     }
@@ -260,6 +266,32 @@ public final class CSVReader {
         }
     }
 
+    /// Converts a Windows-1252 or Latin-1 record to UTF-8 in place (fields keep their order).
+    private func transcodeToUTF8() throws(CSVReadError) {
+        guard storage.contains(where: { $0 >= 0x80 || $0 == 0 }) else { return }
+        if let nul = storage.firstIndex(of: 0) {
+            throw CSVReadError(code: .binaryContent, message: "a NUL byte: the file looks binary, not CSV text", line: recordLine, byteOffset: recordByteOffset + nul)
+        }
+        var converted: [UInt8] = []
+        converted.reserveCapacity(storage.count + 16)
+        var ends: [Int] = []
+        var field = 0
+        for (index, byte) in storage.enumerated() {
+            while field < fieldEnds.count && fieldEnds[field] == index {
+                ends.append(converted.count)
+                field += 1
+            }
+            let scalar = byte < 0x80 ? UInt32(byte) : (options.encoding == .windows1252 ? windows1252Scalar(byte) : UInt32(byte))
+            appendUTF8(scalar, to: &converted)
+        }
+        while field < fieldEnds.count {
+            ends.append(converted.count)
+            field += 1
+        }
+        storage = converted
+        fieldEnds = ends
+    }
+
     /// Strict UTF-8 over the record; NUL bytes mean binary content.
     private func validateUTF8() throws(CSVReadError) {
         let result: (offset: Int, isNul: Bool)? = storage.withUnsafeBufferPointer { bytes in
@@ -303,5 +335,27 @@ public final class CSVReader {
         }
         throw CSVReadError(code: .invalidUTF8, message: "invalid UTF-8 byte sequence at byte \(offset) (field \(field + 1)); the feed is declared UTF-8",
                            line: recordLine, byteOffset: offset)
+    }
+}
+
+/// Windows-1252's 0x80-0x9F block (the rest matches Latin-1). Undefined bytes keep their
+/// Latin-1 control code point, as the WHATWG encoding standard does.
+private func windows1252Scalar(_ byte: UInt8) -> UInt32 {
+    let table: [UInt32] = [0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D, 0x017D, 0x8F,
+                           0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178]
+    return (0x80...0x9F).contains(byte) ? table[Int(byte - 0x80)] : UInt32(byte)
+}
+
+private func appendUTF8(_ scalar: UInt32, to bytes: inout [UInt8]) {
+    switch scalar {
+    case 0..<0x80:
+        bytes.append(UInt8(scalar))
+    case 0x80..<0x800:
+        bytes.append(UInt8(0xC0 | (scalar >> 6)))
+        bytes.append(UInt8(0x80 | (scalar & 0x3F)))
+    default:
+        bytes.append(UInt8(0xE0 | (scalar >> 12)))
+        bytes.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+        bytes.append(UInt8(0x80 | (scalar & 0x3F)))
     }
 }

@@ -1,15 +1,17 @@
 import Foundation
 import SQLiteStore
+import XMLStream
 
-/// Imports a claims CSV (layout v1): hash and screen the file, map the header, then validate
-/// and load every record in one streaming pass inside one transaction, which also commits
-/// the job's outcome. Under `abort` any bad row rolls the rows back; under `skip_rows` the
-/// good rows stay. Bad rows are listed with line, column, code and value.
+/// Imports a claims file (CSV or XML, layout v1): hash and screen the file, open its records
+/// (CSV header mapping, or XML with optional XSD), then validate and load every record in one
+/// streaming pass inside one transaction, which also commits the job's outcome. Under `abort`
+/// any bad row rolls the rows back; under `skip_rows` the good rows stay unless `max_errors`
+/// is exceeded. Bad rows are listed with line, column, code and value.
 struct ClaimsImportJob: JobKind {
     var name: JobKindName { .claimsImport }
     var stages: [Stage] { Stage.allCases }
 
-    /// How often (rows) the loop checks for cancellation and records progress.
+    /// How often (rows) the loop checks for cancellation.
     static let checkInterval = 4096
 
     func run(_ context: JobContext) throws -> JobOutcome {
@@ -22,88 +24,123 @@ struct ClaimsImportJob: JobKind {
         let parseTask = tasks[.parse] ?? 0, validateTask = tasks[.validate] ?? 0, loadTask = tasks[.load] ?? 0
         let allTasks = [parseTask, validateTask, loadTask]
 
-        // Parse: hash, screen, header.
         let (file, path) = try steps.workFilePath()
         let screened = try steps.hashAndScreen(file: file, path: path, parseTask: parseTask)
         if let outcome = screened.outcome { return outcome }
 
-        var options = CSVReader.Options()
-        options.delimiter = feed.delimiter.utf8.first ?? UInt8(ascii: ",")
-        let reader: CSVReader
-        let header: [String]
-        do {
-            reader = try CSVReader(path: path, options: options)
-            guard try reader.next() else {
-                return try steps.rejectFile(code: .noHeader, message: "the file has no header row", tasks: allTasks)
+        let loader = ClaimsLoadPass(context: context, feed: feed, file: file, tasks: (validateTask, loadTask))
+        switch feed.format {
+        case .csv:
+            var options = CSVReader.Options()
+            options.delimiter = feed.delimiter.utf8.first ?? UInt8(ascii: ",")
+            options.encoding = feed.encoding
+            let reader: CSVReader
+            let header: [String]
+            do {
+                reader = try CSVReader(path: path, options: options)
+                guard try reader.next() else {
+                    return try steps.rejectFile(code: .noHeader, message: "the file has no header row", tasks: allTasks)
+                }
+                header = reader.strings()
+            } catch let error as CSVReadError {
+                return try steps.rejectFile(code: error.code, message: error.message, line: error.line, byteOffset: error.byteOffset, tasks: allTasks)
             }
-            header = reader.strings()
-        } catch let error as CSVReadError {
-            return try steps.rejectFile(code: error.code, message: error.message, line: error.line, byteOffset: error.byteOffset, tasks: allTasks)
+            let required = Set(ClaimColumn.allCases.filter(\.isRequired))
+            switch HeaderMapping<ClaimColumn>.make(header: header, required: required, aliases: feed.columnAliases) {
+            case .success(let mapping):
+                try store.finishTask(parseTask, state: "succeeded", done: screened.size, now: epochNow())
+                var stream = CSVClaimStream(records: CSVClaimRecords(reader: reader, mapping: mapping))
+                return try loader.run(&stream)
+            case .failure(let error):
+                return try steps.rejectFile(code: error.code, message: error.message, line: 1, field: error.columns.joined(separator: ","), tasks: allTasks)
+            }
+        case .xml:
+            let reader: XMLStreamReader
+            do {
+                let schemaPath = try feed.schema.map { try SchemaLibrary.path(for: $0, spool: context.spool) }
+                reader = try XMLStreamReader(path: path, schemaPath: schemaPath)
+            } catch let error as XMLStreamError {
+                return try steps.rejectFile(code: ErrorCode(rawValue: error.code.rawValue) ?? .xmlMalformed, message: error.message,
+                                            line: error.line, tasks: allTasks)
+            }
+            try store.finishTask(parseTask, state: "succeeded", done: screened.size, now: epochNow())
+            var stream = XMLClaimStream(reader: reader)
+            return try loader.run(&stream)
+        case .archive:
+            return try steps.rejectFile(code: .unsupportedFormat, message: "feed \(feed.name) sends archives to the claims import; use format archive with kind archive", tasks: allTasks)
         }
-        let required = Set(ClaimColumn.allCases.filter(\.isRequired))
-        let mapping: HeaderMapping<ClaimColumn>
-        switch HeaderMapping<ClaimColumn>.make(header: header, required: required, aliases: feed.columnAliases) {
-        case .success(let value): mapping = value
-        case .failure(let error):
-            return try steps.rejectFile(code: error.code, message: error.message, line: 1, field: error.columns.joined(separator: ","), tasks: allTasks)
-        }
-        try store.finishTask(parseTask, state: "succeeded", done: screened.size, now: epochNow())
+    }
+}
 
-        // Validate and load, streaming, in one transaction with the outcome.
-        let validator = ClaimLineValidator(mapping: mapping, partner: file.partner, today: context.today)
+/// The validate-and-load pass over any claims record stream, in one transaction with the
+/// job's outcome.
+struct ClaimsLoadPass {
+    let context: JobContext
+    let feed: FeedRule
+    let file: FileRecord
+    let tasks: (validate: Int64, load: Int64)
+
+    func run<Stream: ClaimRecordStream>(_ stream: inout Stream) throws -> JobOutcome {
+        let store = context.store
+        let validator = ClaimLineValidator(partner: file.partner, today: context.today)
         return try store.transaction {
             let now = epochNow()
-            try store.startTask(validateTask, total: nil, now: now)
-            try store.startTask(loadTask, total: nil, now: now)
+            try store.startTask(tasks.validate, total: nil, now: now)
+            try store.startTask(tasks.load, total: nil, now: now)
             try store.connection.execute("SAVEPOINT claim_rows")
             let loader = try ClaimsLoader(connection: store.connection, fileID: file.id, jobID: context.job.id, partner: file.partner)
             var collector = ErrorCollector(limit: context.config.maxListedErrors)
             var rowErrors: [RowError] = []
             var rowsRead = 0, rowsLoaded = 0, rowsRejected = 0
-            var fatal: CSVReadError?
+            var fatal: RowError?
             while true {
+                let record: Stream.Record
                 do {
-                    guard try reader.next() else { break }
-                } catch let error as CSVReadError {
-                    if error.code == .invalidUTF8 {
-                        rowsRead += 1
-                        rowsRejected += 1
-                        collector.add(RowError(line: error.line, record: reader.recordCount, byteOffset: error.byteOffset, column: 0, field: "",
-                                               code: error.code, message: error.message, value: ""))
-                        continue
+                    guard let next = try stream.next() else { break }
+                    record = next
+                } catch let failure as RecordStreamFailure {
+                    if failure.isFatal {
+                        fatal = failure.error
+                        break
                     }
-                    fatal = error
-                    break
+                    rowsRead += 1
+                    rowsRejected += 1
+                    collector.add(failure.error)
+                    continue
                 }
                 rowsRead += 1
-                if rowsRead % Self.checkInterval == 0 {
+                if rowsRead % ClaimsImportJob.checkInterval == 0 {
                     try context.cancellation.check()
                 }
                 rowErrors.removeAll(keepingCapacity: true)
-                guard let line = validator.validate(reader, errors: &rowErrors) else {
+                guard let line = validator.validate(record, errors: &rowErrors) else {
                     rowsRejected += 1
                     collector.add(contentsOf: rowErrors)
                     continue
                 }
-                switch try loader.insert(line, sourceLine: reader.recordLine) {
+                switch try loader.insert(line, sourceLine: record.line) {
                 case .inserted:
                     rowsLoaded += 1
                 case .duplicateLine:
                     rowsRejected += 1
-                    collector.add(RowError(line: reader.recordLine, record: reader.recordCount - 1, byteOffset: reader.recordByteOffset,
-                                           column: (mapping.indexes[.lineNumber] ?? mapping.indexes[.claimID] ?? 0) + 1, field: "line_no",
+                    collector.add(RowError(line: record.line, record: record.record, byteOffset: record.byteOffset,
+                                           column: record.columnNumber(.lineNumber), field: "line_no",
                                            code: .duplicateLine, message: "claim \(line.claimID) line \(line.lineNumber) appears more than once in the file",
                                            value: "\(line.claimID)/\(line.lineNumber)"))
                 }
             }
+            if let fatal { collector.add(fatal) }
             var outcome = JobOutcome(state: .succeeded, reason: "")
             outcome.rowsRead = rowsRead
-            if let fatal {
-                collector.add(RowError(line: fatal.line, record: 0, byteOffset: fatal.byteOffset, column: 0, field: "", code: fatal.code, message: fatal.message, value: ""))
-            }
             outcome.errorCount = collector.total
             outcome.rowsRejected = rowsRejected
-            let shouldRollBack = fatal != nil || (feed.errorPolicy == .abort && collector.total > 0) || (rowsLoaded == 0 && rowsRejected > 0)
+            let tooMany = feed.errorPolicy == .skipRows && (feed.maxErrors?.isExceeded(errors: rowsRejected, rows: rowsRead) ?? false)
+            if tooMany, let limit = feed.maxErrors {
+                collector.add(RowError(line: 0, record: 0, byteOffset: 0, column: 0, field: "", code: .tooManyErrors,
+                                       message: "\(rowsRejected) of \(rowsRead) rows have errors, more than the feed allows (\(limit.description)); nothing loaded", value: ""))
+                outcome.errorCount = collector.total
+            }
+            let shouldRollBack = fatal != nil || tooMany || (feed.errorPolicy == .abort && collector.total > 0) || (rowsLoaded == 0 && rowsRejected > 0)
             if shouldRollBack {
                 try store.connection.execute("ROLLBACK TO claim_rows")
                 outcome.state = .rejected
@@ -112,6 +149,9 @@ struct ClaimsImportJob: JobKind {
                 if let fatal {
                     outcome.errorCode = fatal.code
                     outcome.reason = "\(fatal.code.rawValue): \(fatal.message); nothing loaded"
+                } else if tooMany {
+                    outcome.errorCode = .tooManyErrors
+                    outcome.reason = "\(rowsRejected) of \(rowsRead) rows have errors, more than max_errors allows; nothing loaded"
                 } else if feed.errorPolicy == .abort {
                     outcome.reason = "\(rowsRejected) of \(rowsRead) rows have errors and the feed's policy is abort; nothing loaded"
                 } else {
@@ -129,8 +169,8 @@ struct ClaimsImportJob: JobKind {
             try store.connection.execute("RELEASE claim_rows")
             try store.recordErrors(job: context.job.id, listed: collector.listed, counts: collector.counts)
             let end = epochNow()
-            try store.finishTask(validateTask, state: fatal == nil ? "succeeded" : "failed", done: Int64(rowsRead), error: fatal?.message, now: end)
-            try store.finishTask(loadTask, state: shouldRollBack ? "skipped" : "succeeded", done: Int64(outcome.rowsLoaded), now: end)
+            try store.finishTask(tasks.validate, state: fatal == nil ? "succeeded" : "failed", done: Int64(rowsRead), error: fatal?.message, now: end)
+            try store.finishTask(tasks.load, state: shouldRollBack ? "skipped" : "succeeded", done: Int64(outcome.rowsLoaded), now: end)
             try store.finish(job: context.job, outcome: outcome, fileState: outcome.state.isAccepted ? "done" : "rejected", now: end)
             return outcome
         }

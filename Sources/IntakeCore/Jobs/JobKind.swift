@@ -61,6 +61,7 @@ public enum JobKinds {
         switch JobKindName(rawValue: name) {
         case .claimsImport: return ClaimsImportJob()
         case .unroutable: return UnroutableFileJob()
+        case .archive: return ArchiveJob()
         case nil: return nil
         }
     }

@@ -21,6 +21,27 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case binaryContent = "csv.binary_content"
     case unsupportedEncoding = "csv.unsupported_encoding"
 
+    // XML structure.
+    case xmlMalformed = "xml.malformed"
+    case xmlTooDeep = "xml.too_deep"
+    case xmlTooManyElements = "xml.too_many_elements"
+    case xmlTextTooLong = "xml.text_too_long"
+    case xmlDoctypeRefused = "xml.doctype_refused"
+    case xmlSchemaInvalid = "xml.schema_invalid"
+    case xmlUnexpectedRoot = "xml.unexpected_root"
+
+    // Archives.
+    case archivePathTraversal = "archive.path_traversal"
+    case archiveLinkRefused = "archive.link_refused"
+    case archiveSpecialFile = "archive.special_file"
+    case archiveTooManyMembers = "archive.too_many_members"
+    case archiveTooLarge = "archive.too_large"
+    case archiveRatioExceeded = "archive.ratio_exceeded"
+    case archiveTooDeep = "archive.too_deep"
+    case archiveEncrypted = "archive.encrypted"
+    case archiveCorrupt = "archive.corrupt"
+    case archiveEmpty = "archive.empty"
+
     // Field values.
     case required = "value.required"
     case tooLong = "value.too_long"

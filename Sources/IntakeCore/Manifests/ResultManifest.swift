@@ -33,6 +33,18 @@ public struct ResultManifest: Codable, Sendable {
         public var finished_at: String?
     }
 
+    /// One member of an archive, with a pointer to its own manifest.
+    public struct Member: Codable, Sendable {
+        public var path: String
+        public var job_id: Int64
+        public var state: String
+        public var rows_loaded: Int
+        public var rows_rejected: Int
+        public var errors: Int
+        public var error_code: String?
+        public var manifest: String?
+    }
+
     public var manifest_version = 1
     public var file: FileInfo
     public var job_ids: [Int64]
@@ -46,6 +58,8 @@ public struct ResultManifest: Codable, Sendable {
     public var errors: [RowError]
     public var errors_truncated: Bool
     public var duplicate_of: DuplicateOf?
+    /// For an archive: its members' outcomes.
+    public var members: [Member]?
 
     /// Errors repeated in the JSON; the CSV lists up to `max_listed_errors`.
     public static let errorsInJSON = 1000

@@ -33,7 +33,11 @@ public struct Deliverer {
         let manifest = try makeManifest(job: job, file: file, errors: listed, outputs: outputs, storedAs: finalPath)
         try AtomicFileWriter.write(manifest.encoded(), to: resultPath)
 
-        if let finalPath, let workPath = file.workPath {
+        if file.parentFileID != nil {
+            // An archive member: the archive itself is the original that is kept.
+            FileSystem.removeTree(spool.work(job: job.id))
+            try store.setFinalPath(fileID: file.id, finalPath: nil)
+        } else if let finalPath, let workPath = file.workPath {
             let source = spool.absolute(workPath)
             if FileSystem.exists(source) {
                 try FileSystem.makeDirectory((spool.absolute(finalPath) as NSString).deletingLastPathComponent)
@@ -54,6 +58,7 @@ public struct Deliverer {
     /// jobs keep their file in `work/` for a retry (nil).
     private func finalPath(for file: FileRecord, job: JobRecord) throws -> String? {
         if let existing = file.finalPath { return existing }
+        if file.parentFileID != nil { return nil }
         let folder: String
         switch job.state {
         case .succeeded, .partiallySucceeded, .duplicate:
@@ -79,6 +84,12 @@ public struct Deliverer {
         if let earlierID = file.duplicateOf, let earlier = try store.file(id: earlierID) {
             duplicate = .init(file_id: earlier.id, name: earlier.name, job_id: earlier.jobID, finished_at: earlier.finishedAt.map(isoTimestamp))
         }
+        let members = try store.childJobs(of: job.id).map { child in
+            ResultManifest.Member(path: child.file?.memberPath ?? "", job_id: child.job.id, state: child.job.state.rawValue,
+                                  rows_loaded: child.job.rowsLoaded, rows_rejected: child.job.rowsRejected, errors: child.job.errorCount,
+                                  error_code: child.job.errorCode,
+                                  manifest: child.file.map { spool.relative("\(spool.outbox(partner: $0.partner))/\($0.name).result.json") })
+        }
         let processing = job.startedAt.flatMap { start in job.finishedAt.map { Int((($0 - start) * 1000).rounded()) } }
         return ResultManifest(
             file: .init(id: file.id, name: file.name, partner: file.partner, feed: job.feed, sha256: file.sha256, bytes: file.size, stored_as: storedAs),
@@ -92,6 +103,7 @@ public struct Deliverer {
             errors_by_code: try store.errorCounts(job: job.id),
             errors: Array(errors.prefix(ResultManifest.errorsInJSON)),
             errors_truncated: job.errorCount > min(errors.count, ResultManifest.errorsInJSON),
-            duplicate_of: duplicate)
+            duplicate_of: duplicate,
+            members: members.isEmpty ? nil : members)
     }
 }

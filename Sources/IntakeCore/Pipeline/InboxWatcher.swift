@@ -45,8 +45,7 @@ final class InboxWatcher {
     }
 
     private func claim(partner: String, name: String, path: String, size: Int64, now: Double) -> Claimed? {
-        let feed = config.feed(for: partner, fileName: name)
-            ?? FeedRule(name: "-", pattern: "*", kind: .unroutable, priority: 100)
+        let feed = FeedRouter(config: config).feed(partner: partner, fileName: name, path: path)
         do {
             let ids = try store.recordDiscoveredFile(partner: partner, name: name, inboxPath: spool.relative(path), size: size,
                                                      feed: feed, maxAttempts: config.maxAttempts,

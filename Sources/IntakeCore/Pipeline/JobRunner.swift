@@ -42,7 +42,7 @@ struct JobRunner {
 
     private func execute(_ job: JobRecord, cancellation: CancellationFlag) throws -> JobOutcome {
         let file = try job.fileID.flatMap { try store.file(id: $0) }
-        let feed = file.flatMap { file in config.feeds(for: file.partner).first { $0.name == job.feed } }
+        let feed = FeedRouter(config: config).feed(named: job.feed, partner: job.partner)
         guard let kind = JobKinds.make(job.kind) else {
             var outcome = JobOutcome(state: .failed, reason: "unknown job kind \(job.kind)")
             outcome.errorCode = .internalError

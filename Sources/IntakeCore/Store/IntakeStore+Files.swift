@@ -16,6 +16,10 @@ public struct FileRecord: Sendable {
     public let discoveredAt: Double
     public let claimedAt: Double?
     public let finishedAt: Double?
+    /// The archive this file was extracted from.
+    public let parentFileID: Int64?
+    /// Its path inside that archive.
+    public let memberPath: String?
 
     init(_ row: Row) {
         id = row.int64("id") ?? 0
@@ -32,6 +36,8 @@ public struct FileRecord: Sendable {
         discoveredAt = row.double("discovered_at") ?? 0
         claimedAt = row.double("claimed_at")
         finishedAt = row.double("finished_at")
+        parentFileID = row.int64("parent_file_id")
+        memberPath = row.string("member_path")
     }
 }
 
@@ -96,5 +102,49 @@ extension IntakeStore {
     /// Records where the original ended up, once it has been moved there.
     public func setFinalPath(fileID: Int64, finalPath: String?) throws {
         try connection.run("UPDATE files SET final_path = ?, work_path = NULL WHERE id = ?", finalPath, fileID)
+    }
+}
+
+extension IntakeStore {
+    /// Records an archive member as a claimed file with its own queued child job, which the
+    /// parent job depends on. Returns the child's ids and its work path (relative).
+    public func recordArchiveMember(parentJob: JobRecord, parentFile: FileRecord, memberPath: String, size: Int64,
+                                    feed: FeedRule, maxAttempts: Int, now: Double) throws -> (file: Int64, job: Int64, workPath: String) {
+        let flatName = memberPath.replacingOccurrences(of: "/", with: "_")
+        let name = "\(parentFile.name)!\(flatName)"
+        try connection.run("""
+            INSERT INTO files(partner, name, inbox_path, size, state, discovered_at, claimed_at, parent_file_id, member_path)
+            VALUES (?, ?, ?, ?, 'claimed', ?, ?, ?, ?)
+            """, parentFile.partner, name, "\(parentFile.inboxPath)!\(memberPath)", size, now, now, parentFile.id, memberPath)
+        let fileID = connection.lastInsertRowID
+        try connection.run("""
+            INSERT INTO jobs(kind, partner, file_id, feed, priority, state, max_attempts, run_after, created_at, parent_job_id)
+            VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
+            """, feed.kind.rawValue, parentFile.partner, fileID, feed.name, feed.priority, maxAttempts, now, now, parentJob.id)
+        let jobID = connection.lastInsertRowID
+        let workPath = "work/\(jobID)/\(flatName)"
+        try connection.run("UPDATE files SET job_id = ?, work_path = ? WHERE id = ?", jobID, workPath, fileID)
+        try connection.run("INSERT INTO job_dependencies(job_id, depends_on) VALUES (?, ?)", parentJob.id, jobID)
+        try recordHistory(job: jobID, from: nil, to: .queued, attempt: 0, reason: "member \(memberPath) of \(parentFile.name) (job \(parentJob.id), feed \(feed.name))", at: now)
+        return (fileID, jobID, workPath)
+    }
+
+    /// The jobs made for the members of `parentJob`'s archive, with their files.
+    public func childJobs(of parentJob: Int64) throws -> [(job: JobRecord, file: FileRecord?)] {
+        try connection.fetchAll("SELECT * FROM jobs WHERE parent_job_id = ? ORDER BY id", parentJob).map { row in
+            let job = JobRecord(row)
+            return (job, try job.fileID.flatMap { try file(id: $0) })
+        }
+    }
+
+    /// How deep in nested archives this job's file sits (0 for a file dropped by a partner).
+    public func archiveDepth(of job: JobRecord) throws -> Int {
+        var depth = 0
+        var parent = job.parentJobID
+        while let id = parent, depth < 100 {
+            depth += 1
+            parent = try self.job(id: id)?.parentJobID
+        }
+        return depth
     }
 }

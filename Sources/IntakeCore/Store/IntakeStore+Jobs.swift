@@ -26,6 +26,7 @@ public struct JobRecord: Sendable {
     public let errorCode: String?
     public let errorMessage: String?
     public let outputs: String
+    public let parentJobID: Int64?
 
     init(_ row: Row) {
         id = row.int64("id") ?? 0
@@ -52,6 +53,7 @@ public struct JobRecord: Sendable {
         errorCode = row.string("error_code")
         errorMessage = row.string("error_message")
         outputs = row.string("outputs") ?? "[]"
+        parentJobID = row.int64("parent_job_id")
     }
 }
 
@@ -82,6 +84,8 @@ extension IntakeStore {
                 UPDATE jobs SET state = 'running', lease_owner = ?1, lease_expires_at = ?2,
                     attempts = attempts + 1, started_at = coalesce(started_at, ?3)
                 WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_after <= ?3
+                              AND NOT EXISTS (SELECT 1 FROM job_dependencies d JOIN jobs w ON w.id = d.depends_on
+                                              WHERE d.job_id = jobs.id AND w.state IN ('queued', 'running'))
                             ORDER BY priority DESC, run_after, id LIMIT 1)
                 RETURNING *
                 """, owner, now + leaseSeconds, now) else { return nil }
@@ -93,7 +97,12 @@ extension IntakeStore {
 
     /// A read (no write lock) to skip claiming when nothing is runnable.
     public func hasRunnableJobs(now: Double) throws -> Bool {
-        try connection.fetchInt("SELECT 1 FROM jobs WHERE state = 'queued' AND run_after <= ? LIMIT 1", now) != nil
+        try connection.fetchInt("""
+            SELECT 1 FROM jobs WHERE state = 'queued' AND run_after <= ?
+              AND NOT EXISTS (SELECT 1 FROM job_dependencies d JOIN jobs w ON w.id = d.depends_on
+                              WHERE d.job_id = jobs.id AND w.state IN ('queued', 'running'))
+            LIMIT 1
+            """, now) != nil
     }
 
     public func job(id: Int64) throws -> JobRecord? {

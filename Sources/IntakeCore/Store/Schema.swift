@@ -166,5 +166,16 @@ enum Schema {
                 UNIQUE (claim_ref, line_no)
             ) STRICT;
             """),
+        .init(version: 2, name: "job dependencies, archive members", sql: """
+            CREATE TABLE job_dependencies (
+                job_id INTEGER NOT NULL REFERENCES jobs(id),
+                depends_on INTEGER NOT NULL REFERENCES jobs(id),
+                PRIMARY KEY (job_id, depends_on)
+            ) STRICT, WITHOUT ROWID;
+            CREATE INDEX job_dependencies_reverse ON job_dependencies(depends_on);
+            ALTER TABLE files ADD COLUMN parent_file_id INTEGER REFERENCES files(id);
+            ALTER TABLE files ADD COLUMN member_path TEXT;
+            CREATE INDEX jobs_by_parent ON jobs(parent_job_id);
+            """),
     ])
 }

@@ -1,0 +1,29 @@
+/// Yields the records of a claims file one at a time, whatever its format.
+protocol ClaimRecordStream {
+    associatedtype Record: ClaimRecord
+    /// The next record, or `nil` at the end. A failure that spoils one record (invalid UTF-8
+    /// in it) is not fatal; the stream goes on after it. A fatal one ends the file.
+    mutating func next() throws(RecordStreamFailure) -> Record?
+}
+
+struct RecordStreamFailure: Error {
+    let error: RowError
+    let isFatal: Bool
+}
+
+/// CSV as a record stream (the header was read when the stream was made).
+struct CSVClaimStream: ClaimRecordStream {
+    let records: CSVClaimRecords
+
+    mutating func next() throws(RecordStreamFailure) -> CSVClaimRecords.Record? {
+        let reader = records.reader
+        do {
+            guard try reader.next() else { return nil }
+        } catch {
+            let rowError = RowError(line: error.line, record: error.code == .invalidUTF8 ? reader.recordCount - 1 : 0,
+                                    byteOffset: error.byteOffset, column: 0, field: "", code: error.code, message: error.message, value: "")
+            throw RecordStreamFailure(error: rowError, isFatal: error.code != .invalidUTF8)
+        }
+        return records.current
+    }
+}
