@@ -44,7 +44,7 @@ struct CommandFailure: Error, CustomStringConvertible {
 /// (0 success, 1 failure, 64 usage).
 public enum IntakeCommandLine {
     static let commands: [any IntakeCommand.Type] = [
-        InitCommand.self, RunCommand.self, StatusCommand.self, JobsListCommand.self, JobsShowCommand.self,
+        InitCommand.self, RunCommand.self, StatusCommand.self, JobsListCommand.self, JobsShowCommand.self, ValidateCommand.self,
     ]
 
     public static func main(_ words: [String]) async -> Int32 {

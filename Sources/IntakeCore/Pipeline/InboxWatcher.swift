@@ -29,14 +29,29 @@ final class InboxWatcher {
         for partner in FileSystem.list(spool.inbox) where Spool.isValidPartnerName(partner) {
             let folder = spool.inbox(partner: partner)
             guard FileSystem.status(folder)?.isDirectory == true else { continue }
-            for name in FileSystem.list(folder) where !config.isIgnored(name) {
+            let names = FileSystem.list(folder)
+            let markers = Set(config.feeds(for: partner).compactMap(\.doneMarker))
+            let present = Set(names)
+            for name in names where !config.isIgnored(name) {
+                // A done-marker is a signal, never data.
+                if markers.contains(where: { name.hasSuffix($0) && name.count > $0.count }) { continue }
                 let path = "\(folder)/\(name)"
                 guard let status = FileSystem.status(path), status.isRegularFile else { continue }
                 seen.insert(path)
-                guard tracker.observe(path, size: status.size, modified: status.modifiedNanoseconds, now: now) else { continue }
+                let marker = config.feed(for: partner, fileName: name)?.doneMarker.map { name + $0 }
+                if let marker {
+                    // The feed says when the upload is complete: the marker exists. Until then the
+                    // file is not tracked, so `run --once` does not wait for a marker that may
+                    // never come.
+                    guard present.contains(marker) else { continue }
+                    _ = tracker.observe(path, size: status.size, modified: status.modifiedNanoseconds, now: now)
+                } else {
+                    guard tracker.observe(path, size: status.size, modified: status.modifiedNanoseconds, now: now) else { continue }
+                }
                 if let result = claim(partner: partner, name: name, path: path, size: status.size, now: now) {
                     claimed.append(result)
                     seen.remove(path)
+                    if let marker { FileSystem.remove("\(folder)/\(marker)") }
                 }
             }
         }

@@ -4,11 +4,21 @@ import Synchronization
 /// Line-oriented log to standard error: a constant message and variable data as key=value
 /// metadata (as swift-log does), one line per event, safe from any thread.
 public struct Log: Sendable {
-    public enum Level: String, Sendable { case debug, info, warning, error }
+    public enum Level: String, Sendable {
+        case debug, info, warning, error
+        var rank: Int {
+            switch self {
+            case .debug: return 0
+            case .info: return 1
+            case .warning: return 2
+            case .error: return 3
+            }
+        }
+    }
     private let minimum: Level
     private static let lock = Mutex(())
 
-    public init(verbose: Bool = false) { minimum = verbose ? .debug : .info }
+    public init(verbose: Bool = false, quiet: Bool = false) { minimum = quiet ? .error : (verbose ? .debug : .info) }
 
     public func debug(_ message: String, _ metadata: [String: String] = [:]) { write(.debug, message, metadata) }
     public func info(_ message: String, _ metadata: [String: String] = [:]) { write(.info, message, metadata) }
@@ -16,7 +26,7 @@ public struct Log: Sendable {
     public func error(_ message: String, _ metadata: [String: String] = [:]) { write(.error, message, metadata) }
 
     private func write(_ level: Level, _ message: String, _ metadata: [String: String]) {
-        if level == .debug && minimum != .debug { return }
+        guard level.rank >= minimum.rank else { return }
         let fields = metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quote($0.value))" }.joined(separator: " ")
         let line = "\(isoTimestamp(epochNow())) \(level.rawValue) \(message)\(fields.isEmpty ? "" : " " + fields)\n"
         Self.lock.withLock { _ in FileHandle.standardError.write(Data(line.utf8)) }

@@ -11,6 +11,8 @@ public final class Supervisor: Sendable {
         /// Process what is in the inboxes once it has settled, then exit.
         public var once = false
         public var verbose = false
+        /// Only errors on standard error (for `intake validate`).
+        public var quiet = false
         public init() {}
     }
 
@@ -24,7 +26,7 @@ public final class Supervisor: Sendable {
         self.spool = spool
         self.config = config
         self.options = options
-        self.log = Log(verbose: options.verbose)
+        self.log = Log(verbose: options.verbose, quiet: options.quiet)
         self.daemonID = "\(ProcessInfo.processInfo.hostName)-\(getpid())"
     }
 
