@@ -1,4 +1,5 @@
 internal import CLibXML2
+import Glibc
 
 /// A node seen by the streaming reader.
 public struct XMLNode: Sendable, Equatable {
@@ -60,6 +61,11 @@ public final class XMLStreamReader {
     /// Opens `path`; with `schemaPath`, every node is also validated against that XSD and the
     /// first violation ends the read with `xml.schema_invalid`.
     public init(path: String, limits: XMLLimits = XMLLimits(), schemaPath: String? = nil) throws(XMLStreamError) {
+        // libxml2 parses a DOCTYPE's internal subset (entity declarations) before the reader
+        // reports it, so refuse one from the prolog before libxml2 sees a byte.
+        if let line = Self.doctypeLine(path: path) {
+            throw XMLStreamError(code: .doctypeRefused, message: "DOCTYPE declarations are not accepted (entities and DTDs are refused)", line: line, column: 0)
+        }
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue | XML_PARSE_NOBLANKS.rawValue)
         guard let reader = xmlReaderForFile(path, nil, options) else {
             throw XMLStreamError(code: .cannotOpen, message: "cannot open \(path)", line: 0, column: 0)
@@ -78,6 +84,40 @@ public final class XMLStreamReader {
 
     deinit {
         xmlFreeTextReader(reader)
+    }
+
+    /// The line of a `<!DOCTYPE` in the prolog (before the root element), if there is one.
+    static func doctypeLine(path: String) -> Int? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        let count = fread(&buffer, 1, buffer.count, file)
+        let bytes = buffer[0..<count]
+        var index = bytes.startIndex
+        var line = 1
+        let doctype = Array("<!DOCTYPE".utf8)
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\n") { line += 1 }
+            if byte == UInt8(ascii: "<") {
+                let next = index + 1 < bytes.endIndex ? bytes[index + 1] : 0
+                if next == UInt8(ascii: "?") || next == UInt8(ascii: "!") {
+                    if bytes[index...].starts(with: doctype) { return line }
+                    // Skip a comment or processing instruction.
+                    let end: [UInt8] = next == UInt8(ascii: "?") ? Array("?>".utf8) : Array("-->".utf8)
+                    var cursor = index + 2
+                    while cursor < bytes.endIndex, !bytes[cursor...].starts(with: end) {
+                        if bytes[cursor] == UInt8(ascii: "\n") { line += 1 }
+                        cursor += 1
+                    }
+                    index = cursor + end.count
+                    continue
+                }
+                return nil // the root element: no DOCTYPE before it
+            }
+            index += 1
+        }
+        return nil
     }
 
     /// The next element or text node, `nil` at the end of the document.

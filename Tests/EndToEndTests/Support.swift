@@ -57,6 +57,23 @@ struct Harness {
         return process.terminationStatus
     }
 
+    /// Runs a command and returns its exit status and everything it printed.
+    func capture(_ arguments: [String], timeout: Double = 120) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Harness.binary)
+        process.arguments = ["--spool", spool] + arguments
+        let output = root + "/capture-\(UUID().uuidString).txt"
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        process.standardOutput = FileHandle(forWritingAtPath: output)
+        process.standardError = FileHandle(forWritingAtPath: output)
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return (process.terminationStatus, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
+    }
+
     func drop(_ contents: String, partner: String, name: String) throws {
         let folder = spool + "/inbox/" + partner
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
