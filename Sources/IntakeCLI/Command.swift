@@ -44,7 +44,8 @@ struct CommandFailure: Error, CustomStringConvertible {
 /// (0 success, 1 failure, 64 usage).
 public enum IntakeCommandLine {
     static let commands: [any IntakeCommand.Type] = [
-        InitCommand.self, RunCommand.self, StatusCommand.self, JobsListCommand.self, JobsShowCommand.self, ValidateCommand.self,
+        InitCommand.self, RunCommand.self, StatusCommand.self, SubmitCommand.self, ValidateCommand.self,
+        JobsListCommand.self, JobsShowCommand.self, JobsCancelCommand.self, JobsRetryCommand.self, JobsDependCommand.self,
     ]
 
     public static func main(_ words: [String]) async -> Int32 {

@@ -77,6 +77,8 @@ struct JobsShowCommand: IntakeCommand {
         print("state: \(job.state) after \(job.attempts) attempt(s)\(detail.error_message.map { " - \($0)" } ?? "")")
         print("rows: read \(detail.rows_read), loaded \(job.rows_loaded), rejected \(job.rows_rejected), skipped \(detail.rows_skipped); errors \(detail.error_count)")
         if let sha = detail.sha256 { print("sha256: \(sha)") }
+        print("resources: cpu \(detail.cpu_ms.map { "\($0) ms" } ?? "-"), peak RSS of the daemon \(detail.peak_rss_kb.map { "\($0 / 1024) MB" } ?? "-")")
+        if !detail.depends_on.isEmpty { print("depends on jobs: \(detail.depends_on.map(String.init).joined(separator: ", "))") }
         print("history:")
         for entry in detail.history { print("  \(entry.at) \(entry.from ?? "-") -> \(entry.to) (attempt \(entry.attempt)): \(entry.reason)") }
         print("tasks:")

@@ -17,7 +17,7 @@ struct StatusCommand: IntakeCommand {
 
     func run() async throws -> Int32 {
         let store = try openExistingStore(global.spool)
-        let report = try store.statusReport()
+        let report = try store.statusReport(config: try global.loadConfig())
         if json {
             try printJSON(report)
             return 0
@@ -27,10 +27,27 @@ struct StatusCommand: IntakeCommand {
         for (state, count) in report.jobs_by_state.sorted(by: { $0.key < $1.key }) {
             print("  \(state.padding(toLength: 20, withPad: " ", startingAt: 0)) \(count)")
         }
-        if let oldest = report.oldest_queued_at { print("oldest queued job: \(oldest)") }
+        if let oldest = report.oldest_queued_at { print("oldest queued job: \(oldest) (\(Int(report.oldest_queued_age_seconds ?? 0)) s ago)") }
+        for (label, window) in [("last 5 minutes", report.last_5_minutes), ("last hour", report.last_hour)] {
+            print("\(label): \(window.finished) finished (\(Int(window.jobs_per_hour)) jobs/h), \(window.failed) failed or rejected (error rate \(Int(window.error_rate * 100))%), \(window.rows_loaded) rows loaded")
+        }
+        print("workers active: \(report.workers_active), peak running: \(report.peak_running)")
         if !report.running.isEmpty {
             print("running:")
-            for job in report.running { print("  job \(job.id) \(job.partner) \(job.file ?? "-")") }
+            for job in report.running {
+                let progress = job.progress_done.map { done in "\(done)\(job.progress_total.map { "/\($0)" } ?? "")" } ?? "-"
+                print("  job \(job.id) \(job.kind) \(job.partner) \(job.file ?? "-") stage=\(job.stage ?? "-") progress=\(progress)")
+            }
+        }
+        if !report.expected_drops.isEmpty {
+            print("expected drops:")
+            for drop in report.expected_drops {
+                print("  \(drop.partner) \(drop.pattern) (\(drop.cron)): \(drop.state)\(drop.due_at.map { " for \($0)" } ?? "")\(drop.received_file.map { " - \($0)" } ?? "")")
+            }
+        }
+        if !report.open_alerts.isEmpty {
+            print("open alerts:")
+            for alert in report.open_alerts { print("  \(alert.at) \(alert.kind) \(alert.subject): \(alert.message)") }
         }
         if !report.recent_failures.isEmpty {
             print("recent failures:")

@@ -1,13 +1,15 @@
 /// Picks the feed for a file: the partner's feeds by name pattern, in order; failing that,
 /// a guess from the content; failing that, the unroutable pseudo-feed (rejected with the list
 /// of the partner's feeds).
-struct FeedRouter {
+public struct FeedRouter {
     let config: IntakeConfig
+
+    public init(config: IntakeConfig) { self.config = config }
 
     static let unroutable = FeedRule(name: "-", pattern: "*", kind: .unroutable)
     static let sniffedArchive = FeedRule(name: "sniffed-archive", pattern: "", kind: .archive, format: .archive)
 
-    func feed(partner: String, fileName: String, path: String) -> FeedRule {
+    public func feed(partner: String, fileName: String, path: String) -> FeedRule {
         if let feed = config.feed(for: partner, fileName: fileName) { return feed }
         switch ContentSniffer.sniff(path: path) {
         case .archive: return Self.sniffedArchive

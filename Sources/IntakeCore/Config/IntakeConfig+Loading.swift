@@ -14,6 +14,8 @@ extension IntakeConfig: Decodable {
         case maxAttempts = "max_attempts", retryBaseSeconds = "retry_base_seconds"
         case ignorePatterns = "ignore_patterns", maxListedErrors = "max_listed_errors"
         case defaultFeeds = "default_feeds", partners, archiveLimits = "archive_limits"
+        case kinds = "job_kinds", partnerLimits = "partner_limits", minFreeDiskBytes = "min_free_disk_bytes"
+        case maxClaimsPerPoll = "max_claims_per_poll", minWorkers = "min_workers", schedules, expectedDrops = "expected_drops"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -31,6 +33,13 @@ extension IntakeConfig: Decodable {
         defaultFeeds = try container.decodeIfPresent([FeedRule].self, forKey: .defaultFeeds) ?? defaultFeeds
         partners = try container.decodeIfPresent([String: PartnerConfig].self, forKey: .partners) ?? partners
         archiveLimits = try container.decodeIfPresent(ArchiveLimits.self, forKey: .archiveLimits) ?? archiveLimits
+        kinds = try container.decodeIfPresent([String: KindSettings].self, forKey: .kinds) ?? kinds
+        partnerLimits = try container.decodeIfPresent([String: PartnerLimits].self, forKey: .partnerLimits) ?? partnerLimits
+        minFreeDiskBytes = try container.decodeIfPresent(Int64.self, forKey: .minFreeDiskBytes) ?? minFreeDiskBytes
+        maxClaimsPerPoll = try container.decodeIfPresent(Int.self, forKey: .maxClaimsPerPoll) ?? maxClaimsPerPoll
+        minWorkers = try container.decodeIfPresent(Int.self, forKey: .minWorkers) ?? min(minWorkers, workers)
+        schedules = try container.decodeIfPresent([Schedule].self, forKey: .schedules) ?? schedules
+        expectedDrops = try container.decodeIfPresent([ExpectedDrop].self, forKey: .expectedDrops) ?? expectedDrops
     }
 
     /// Reads and validates a JSON5 configuration file.
@@ -74,6 +83,25 @@ extension IntakeConfig: Decodable {
         try require(maxListedErrors >= 1, "max_listed_errors must be at least 1")
         try require(archiveLimits.maxMembers >= 1 && archiveLimits.maxBytes >= 1 && archiveLimits.maxRatio >= 1 && archiveLimits.maxDepth >= 1,
                     "archive_limits values must be at least 1")
+        try require((1...workers).contains(minWorkers), "min_workers must be between 1 and workers (\(workers))")
+        try require(maxClaimsPerPoll >= 1, "max_claims_per_poll must be at least 1")
+        for name in kinds.keys {
+            try require(JobKindName(rawValue: name) != nil, "job_kinds.\(name): no such job kind (kinds: \(JobKindName.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        for (name, settings) in kinds {
+            try require(settings.timeoutSeconds > 0, "job_kinds.\(name).timeout_seconds must be positive")
+            try require((settings.maxAttempts ?? 1) >= 1, "job_kinds.\(name).max_attempts must be at least 1")
+        }
+        for schedule in schedules {
+            do { _ = try CronExpression(schedule.cron) } catch {
+                throw ConfigError(path: path, message: "schedules \(schedule.name): \(error)")
+            }
+        }
+        for drop in expectedDrops {
+            do { _ = try CronExpression(drop.cron) } catch {
+                throw ConfigError(path: path, message: "expected_drops \(drop.partner) \(drop.pattern): \(error)")
+            }
+        }
         for name in partners.keys {
             try require(Spool.isValidPartnerName(name), "partners.\(name): a partner name is a folder name: letters, digits, '-', '_' and '.', not starting with '.'")
         }

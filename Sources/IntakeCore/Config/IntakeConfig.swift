@@ -23,6 +23,20 @@ public struct IntakeConfig: Sendable, Equatable {
     public var ignorePatterns: [String] = [".*", "*.part", "*.filepart", "*.tmp", "*.swp", "*~"]
     /// Detailed errors kept per file (counts stay exact beyond it).
     public var maxListedErrors: Int = 10_000
+    /// Per job kind settings, by kind name (`claims_import`, `archive`, `report`).
+    public var kinds: [String: KindSettings] = [:]
+    /// Per partner limits.
+    public var partnerLimits: [String: PartnerLimits] = [:]
+    /// Under this much free space on the spool's disk nothing new is claimed.
+    public var minFreeDiskBytes: Int64 = 256 << 20
+    /// Files claimed per poll at most (the rest wait for the next poll), taken in turn per partner.
+    public var maxClaimsPerPoll = 500
+    /// Worker slots grow from `min_workers` up to `workers` with the backlog.
+    public var minWorkers = 1
+    /// Scheduled jobs (cron).
+    public var schedules: [Schedule] = []
+    /// Drops partners are expected to make on a schedule.
+    public var expectedDrops: [ExpectedDrop] = []
     /// What an archive may do before it is refused as hostile.
     public var archiveLimits = ArchiveLimits()
     /// Feeds used for partners that have none of their own.
@@ -218,6 +232,8 @@ public enum JobKindName: String, Sendable, Codable, Equatable, CaseIterable {
     case archive
     /// A file that matches none of its partner's feeds: rejected with the list of feeds.
     case unroutable
+    /// A staff report written to `outbox/staff/` (scheduled, no input file).
+    case report
 }
 
 /// Shell-style matching through `fnmatch(3)`.

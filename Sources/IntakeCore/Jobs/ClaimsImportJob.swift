@@ -93,6 +93,7 @@ struct ClaimsLoadPass {
             var rowErrors: [RowError] = []
             var rowsRead = 0, rowsLoaded = 0, rowsRejected = 0
             var fatal: RowError?
+            let maxRows = context.config.partnerLimits[file.partner]?.maxRows
             while true {
                 let record: Stream.Record
                 do {
@@ -111,6 +112,11 @@ struct ClaimsLoadPass {
                 rowsRead += 1
                 if rowsRead % ClaimsImportJob.checkInterval == 0 {
                     try context.cancellation.check()
+                }
+                if let maxRows, rowsRead > maxRows {
+                    fatal = RowError(line: record.line, record: record.record, byteOffset: record.byteOffset, column: 0, field: "", code: .tooManyRows,
+                                     message: "the file has more than \(maxRows) records, the most partner \(file.partner) may send in one file", value: "")
+                    break
                 }
                 rowErrors.removeAll(keepingCapacity: true)
                 guard let line = validator.validate(record, errors: &rowErrors) else {

@@ -53,6 +53,10 @@ struct FileIntakeSteps {
             let outcome = try rejectFile(code: .fileEmpty, message: "the file is empty (0 bytes)", tasks: [parseTask])
             return (outcome, sha256, size)
         }
+        if let limit = context.config.partnerLimits[file.partner]?.maxFileBytes, size > limit {
+            let outcome = try rejectFile(code: .fileTooLarge, message: "the file is \(size) bytes; partner \(file.partner) may send at most \(limit)", tasks: [parseTask])
+            return (outcome, sha256, size)
+        }
         if let earlier = try store.acceptedFile(partner: file.partner, sha256: sha256, before: file.id) {
             var outcome = JobOutcome(state: .duplicate, reason: "same content as file \(earlier.id) (\(earlier.name)), job \(earlier.jobID.map(String.init) ?? "?"), already accepted; nothing imported")
             outcome.errorMessage = outcome.reason

@@ -31,24 +31,43 @@ public enum JobError: Error, CustomStringConvertible {
     case transient(String)
     /// Not ready yet (an identical earlier file is still in flight); not an attempt.
     case deferred(seconds: Double, reason: String)
-    /// Stopped by shutdown or by an operator; the job is released, not failed.
-    case cancelled(String)
+    /// Stopped: by shutdown (released to the queue), by an operator (`cancelled`) or by its
+    /// time limit (`timed_out`).
+    case cancelled(CancellationReason)
 
     public var description: String {
         switch self {
         case .transient(let reason): return "transient: \(reason)"
         case .deferred(_, let reason): return "deferred: \(reason)"
-        case .cancelled(let reason): return "cancelled: \(reason)"
+        case .cancelled(let reason): return "cancelled: \(reason.description)"
         }
     }
 }
 
-/// Set from another thread (shutdown, cancel command); polled by long loops.
+/// Why a running job was asked to stop.
+public enum CancellationReason: Sendable, Equatable, CustomStringConvertible {
+    /// The daemon is stopping: the job goes back to the queue.
+    case shutdown(String)
+    /// Past the kind's time limit: the job ends `timed_out`.
+    case timeout(seconds: Double)
+    /// `intake jobs cancel`: the job ends `cancelled`.
+    case byOperator(String)
+
+    public var description: String {
+        switch self {
+        case .shutdown(let why): return "released: \(why)"
+        case .timeout(let seconds): return "timed out after \(Int(seconds)) s (the kind's time limit)"
+        case .byOperator(let why): return "cancelled by an operator\(why.isEmpty ? "" : ": " + why)"
+        }
+    }
+}
+
+/// Set from another thread (shutdown, time limit, cancel command); polled by long loops.
 public final class CancellationFlag: Sendable {
-    private let state = Mutex<String?>(nil)
+    private let state = Mutex<CancellationReason?>(nil)
     public init() {}
-    public func cancel(reason: String) { state.withLock { if $0 == nil { $0 = reason } } }
-    public var reason: String? { state.withLock { $0 } }
+    public func cancel(_ reason: CancellationReason) { state.withLock { if $0 == nil { $0 = reason } } }
+    public var reason: CancellationReason? { state.withLock { $0 } }
     public var isCancelled: Bool { reason != nil }
     public func check() throws {
         if let reason { throw JobError.cancelled(reason) }
@@ -62,6 +81,7 @@ public enum JobKinds {
         case .claimsImport: return ClaimsImportJob()
         case .unroutable: return UnroutableFileJob()
         case .archive: return ArchiveJob()
+        case .report: return ReportJob()
         case nil: return nil
         }
     }

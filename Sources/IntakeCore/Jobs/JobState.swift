@@ -22,5 +22,5 @@ public enum JobState: String, Sendable, Codable, CaseIterable {
 
 /// The stages of an import job, each recorded as a task with its own progress.
 public enum Stage: String, Sendable, CaseIterable {
-    case parse, validate, load, deliver
+    case parse, validate, load, process, deliver
 }

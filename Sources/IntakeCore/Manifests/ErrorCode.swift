@@ -65,4 +65,8 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     // Processing (not the partner's fault).
     case internalError = "job.internal_error"
     case cancelled = "job.cancelled"
+    case timedOut = "job.timed_out"
+    case dependencyFailed = "job.dependency_failed"
+    case fileTooLarge = "file.too_large"
+    case tooManyRows = "file.too_many_rows"
 }

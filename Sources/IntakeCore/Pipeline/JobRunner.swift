@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import SQLiteStore
 
 /// Runs one claimed job to an outcome and delivers it. Never throws: every failure becomes
@@ -8,6 +9,7 @@ struct JobRunner {
     let config: IntakeConfig
     let workerID: String
     let log: Log
+    var faults = FaultInjection.none
 
     func run(_ job: JobRecord, cancellation: CancellationFlag) {
         do {
@@ -17,10 +19,14 @@ struct JobRunner {
         }
         defer { try? store.setWorker(workerID, busyWith: nil, now: epochNow()) }
         let started = epochNow()
+        let usage = ResourceMeter()
+        defer { try? store.recordResourceUsage(job: job.id, cpuMilliseconds: usage.cpuMilliseconds(), peakRSSKilobytes: ResourceMeter.peakRSSKilobytes()) }
         do {
+            try faults.apply(to: job, cancellation: cancellation)
             let outcome = try execute(job, cancellation: cancellation)
             log.info("job finished", ["job": "\(job.id)", "partner": job.partner, "state": outcome.state.rawValue,
                                       "ms": "\(Int((epochNow() - started) * 1000))", "detail": outcome.reason])
+            if !outcome.state.isAccepted && outcome.state != .duplicate { cancelDependents(of: job, state: outcome.state) }
         } catch let error as JobError {
             handle(error, job: job)
             return
@@ -58,7 +64,7 @@ struct JobRunner {
     /// Transient when it might work later: contention, I/O, a full disk.
     private func classify(_ error: any Error) -> JobError {
         if let error = error as? SQLiteError {
-            if error.isInterrupted { return .cancelled("interrupted") }
+            if error.isInterrupted { return .cancelled(.shutdown("interrupted")) }
             if error.isTransient { return .transient(error.description) }
         }
         if let error = error as? FileSystemError { return .transient(error.description) }
@@ -72,14 +78,24 @@ struct JobRunner {
             switch error {
             case .deferred(let seconds, let reason):
                 try store.requeue(job: job, runAfter: now + seconds, reason: reason, countAttempt: false, now: now)
+            case .cancelled(.shutdown(let why)):
+                try store.requeue(job: job, runAfter: now, reason: "released: \(why)", countAttempt: false, now: now)
+                log.info("job released", ["job": "\(job.id)", "reason": why])
             case .cancelled(let reason):
-                try store.requeue(job: job, runAfter: now, reason: "released: \(reason)", countAttempt: false, now: now)
-                log.info("job released", ["job": "\(job.id)", "reason": reason])
+                let state: JobState
+                if case .timeout = reason { state = .timedOut } else { state = .cancelled }
+                var outcome = JobOutcome(state: state, reason: reason.description)
+                outcome.errorCode = state == .timedOut ? .timedOut : .cancelled
+                outcome.errorMessage = reason.description
+                try store.transaction { try store.finish(job: job, outcome: outcome, fileState: "failed", now: now) }
+                log.warning("job stopped", ["job": "\(job.id)", "state": state.rawValue, "reason": reason.description])
+                cancelDependents(of: job, state: state)
+                deliver(job.id)
             case .transient(let reason):
                 if job.attempts < job.maxAttempts {
                     let delay = RetryPolicy(base: config.retryBaseSeconds).delay(afterAttempt: job.attempts)
                     try store.requeue(job: job, runAfter: now + delay,
-                                      reason: "attempt \(job.attempts) failed (\(reason)); retry in \(String(format: "%.1f", delay)) s",
+                                      reason: "attempt \(job.attempts) failed (\(reason)); retry in \(String(format: "%.2f", delay)) s",
                                       countAttempt: true, now: now)
                     log.warning("job will retry", ["job": "\(job.id)", "attempt": "\(job.attempts)", "error": reason])
                 } else {
@@ -88,17 +104,27 @@ struct JobRunner {
                     outcome.errorMessage = outcome.reason
                     try store.transaction { try store.finish(job: job, outcome: outcome, fileState: "failed", now: now) }
                     log.error("job failed", ["job": "\(job.id)", "error": reason])
+                    cancelDependents(of: job, state: .failed)
                     deliver(job.id)
                 }
             }
         } catch {
-            // The database itself is failing; the lease will lapse and start-up recovery requeues it.
+            // The database itself is failing; the lease will lapse and recovery requeues it.
             log.error("could not record the job's failure", ["job": "\(job.id)", "error": "\(error)"])
+        }
+    }
+
+    private func cancelDependents(of job: JobRecord, state: JobState) {
+        do {
+            let cancelled = try store.cancelDependents(of: job.id, because: "dependency job \(job.id) ended \(state.rawValue)", now: epochNow())
+            for id in cancelled { deliver(id) }
+        } catch {
+            log.error("could not cancel dependent jobs", ["job": "\(job.id)", "error": "\(error)"])
         }
     }
 }
 
-/// Exponential backoff with full jitter between half and all of the step.
+/// Exponential backoff with jitter: between half and all of `base * 2^(attempt-1)`, capped.
 struct RetryPolicy {
     let base: Double
     var cap: Double = 300
@@ -109,11 +135,33 @@ struct RetryPolicy {
     }
 }
 
+/// CPU time of the calling thread and the process's peak memory, for a job's result.
+struct ResourceMeter {
+    private let startCPU = ResourceMeter.threadCPUNanoseconds()
+
+    func cpuMilliseconds() -> Int { Int((Self.threadCPUNanoseconds() - startCPU) / 1_000_000) }
+
+    static func threadCPUNanoseconds() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
+    }
+
+    /// Peak resident set of the whole process so far (Linux reports kilobytes).
+    static func peakRSSKilobytes() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Int(usage.ru_maxrss)
+    }
+}
+
 extension CivilDate {
     /// Today's date in UTC.
     static func today() -> CivilDate {
-        let components = Calendar(identifier: .gregorian).dateComponents(in: .gmt, from: Date())
+        let components = Calendar.utc.dateComponents([.year, .month, .day], from: Date())
         return CivilDate(year: components.year ?? 1970, month: components.month ?? 1, day: components.day ?? 1)
-            ?? CivilDate(year: 1970, month: 1, day: 1).unsafelyUnwrapped
+            ?? CivilDate.epoch
     }
+
+    static let epoch = CivilDate(year: 1970, month: 1, day: 1)!
 }

@@ -40,23 +40,9 @@ public final class Supervisor: Sendable {
         }
     }
 
-    final class Coordinator {
-        let store: IntakeStore
-        let watcher: InboxWatcher
-        init(store: IntakeStore, watcher: InboxWatcher) {
-            self.store = store
-            self.watcher = watcher
-        }
-    }
-
-    struct PassResult: Sendable {
-        let claimed: [(Int, JobRecord)]
-        let isIdle: Bool
-    }
-
     enum Event: Sendable {
         case tick
-        case passDone(offered: [Int], result: PassResult)
+        case passDone(offered: [Int], result: Coordinator.Result)
         case finished(slot: Int, job: Int64)
         case signal(Int32)
         case signalsEnded
@@ -68,11 +54,12 @@ public final class Supervisor: Sendable {
         try spool.createLayout()
         let lock = try SpoolLock(path: spool.lockPath)
         let config = self.config, log = self.log, spool = self.spool
-        let coordinator = ThreadConfined<Coordinator>(label: "intake.coordinator") {
-            let store = try IntakeStore(spool: spool)
-            return Coordinator(store: store, watcher: InboxWatcher(store: store, config: config, log: log))
-        }
         let daemonID = self.daemonID
+        let coordinator = ThreadConfined<Coordinator>(label: "intake.coordinator") {
+            Coordinator(store: try IntakeStore(spool: spool), config: config, log: log, daemonID: daemonID)
+        }
+        let faults = FaultInjection.fromEnvironment()
+        if faults != .none { log.warning("fault injection is on (INTAKE_FAULT_INJECTION)", ["transient": "\(faults.transientFailures)", "delay_s": "\(faults.delaySeconds)"]) }
         let slots = (0..<config.workers).map { Slot(id: "\(daemonID)/\($0)", spool: spool) }
         try await coordinator.perform { coordinator in
             try Recovery(store: coordinator.store, log: log).run()
@@ -90,15 +77,14 @@ public final class Supervisor: Sendable {
             group.addTask { await Self.nextSignal(signalStream) }
             group.addTask { await Self.tick(after: 0) }
             var freeSlots = Array(slots.indices)
-            var running: [Int64: CancellationFlag] = [:]
+            var running: [Int64: RunningJob] = [:]
             var stopDeadline: Double?
             var isPassInFlight = false
             var wantsPass = false
             var lastHeartbeat = epochNow()
 
             /// One pass of coordination, off the event loop so that a database lock held by a
-            /// long load never delays signals: poll the inboxes, claim jobs for the free slots,
-            /// heartbeat when due.
+            /// long load never delays signals.
             func startPass(poll: Bool) {
                 guard !isPassInFlight else { wantsPass = true; return }
                 isPassInFlight = true
@@ -107,51 +93,24 @@ public final class Supervisor: Sendable {
                 freeSlots.removeAll { offered.contains($0) }
                 let heartbeat = epochNow() - lastHeartbeat >= max(1, config.leaseSeconds / 4)
                 if heartbeat { lastHeartbeat = epochNow() }
-                let checkIdle = once && running.isEmpty
+                let request = Coordinator.Request(poll: poll && stopDeadline == nil, offered: offered.map { ($0, slots[$0].id) }, heartbeat: heartbeat,
+                                                  checkIdle: once && running.isEmpty, running: Array(running.keys), slotIDs: slots.map(\.id))
                 group.addTask {
-                    let result = try? await coordinator.perform { coordinator -> PassResult in
-                        if poll { _ = coordinator.watcher.poll() }
-                        // Each step logs its own failure, so a busy database in one step never
-                        // loses the jobs another step claimed.
-                        var claimed: [(Int, JobRecord)] = []
-                        do {
-                            if try coordinator.store.hasRunnableJobs(now: epochNow()) {
-                                for slotIndex in offered {
-                                    guard let job = try coordinator.store.claimNextJob(owner: slots[slotIndex].id, leaseSeconds: config.leaseSeconds, now: epochNow()) else { break }
-                                    claimed.append((slotIndex, job))
-                                }
-                            }
-                        } catch {
-                            log.warning("claiming jobs failed; will try again", ["error": "\(error)"])
-                        }
-                        if heartbeat {
-                            do {
-                                let now = epochNow()
-                                for slot in slots { try coordinator.store.extendLeases(owner: slot.id, leaseSeconds: config.leaseSeconds, now: now) }
-                                try coordinator.store.heartbeat(daemon: daemonID, now: now)
-                                for job in try coordinator.store.undeliveredJobs(finishedBefore: now - 60) {
-                                    JobRunner(store: coordinator.store, config: config, workerID: "recovery", log: log).deliver(job.id)
-                                }
-                            } catch {
-                                log.warning("heartbeat failed; will try again", ["error": "\(error)"])
-                            }
-                        }
-                        var idle = false
-                        if checkIdle && claimed.isEmpty && coordinator.watcher.unsettledCount == 0 {
-                            idle = ((try? coordinator.store.pendingJobCount()) ?? 1) == 0
-                        }
-                        return PassResult(claimed: claimed, isIdle: idle)
-                    }
-                    return .passDone(offered: offered, result: result ?? PassResult(claimed: [], isIdle: false))
+                    let result = try? await coordinator.perform { $0.pass(request) }
+                    return .passDone(offered: offered, result: result ?? Coordinator.Result())
                 }
             }
 
             eventLoop: while let event = await group.next() {
                 switch event {
                 case .tick:
+                    let now = epochNow()
+                    for job in running.values where now - job.started > job.timeout {
+                        job.flag.cancel(.timeout(seconds: job.timeout))
+                    }
                     if let deadline = stopDeadline {
                         if running.isEmpty && !isPassInFlight { group.cancelAll(); break eventLoop }
-                        if epochNow() >= deadline { cancelAll(running, reason: "shutdown grace period over") }
+                        if now >= deadline { cancelAll(running, .shutdown("shutdown grace period over")) }
                     } else {
                         startPass(poll: true)
                     }
@@ -161,14 +120,16 @@ public final class Supervisor: Sendable {
                     isPassInFlight = false
                     let used = Set(result.claimed.map(\.0))
                     freeSlots.append(contentsOf: offered.filter { !used.contains($0) })
+                    for (id, reason) in result.cancelRequests { running[id]?.flag.cancel(.byOperator(reason)) }
                     for (slotIndex, job) in result.claimed {
                         let slot = slots[slotIndex]
                         let flag = CancellationFlag()
-                        running[job.id] = flag
-                        if stopDeadline != nil { flag.cancel(reason: "stopping") }
+                        let timeout = job.timeoutSeconds ?? config.settings(for: JobKindName(rawValue: job.kind) ?? .claimsImport).timeoutSeconds
+                        running[job.id] = RunningJob(flag: flag, started: epochNow(), timeout: timeout)
+                        if stopDeadline != nil { flag.cancel(.shutdown("stopping")) }
                         group.addTask {
                             _ = try? await slot.confined.perform { store in
-                                JobRunner(store: store, config: config, workerID: slot.id, log: log).run(job, cancellation: flag)
+                                JobRunner(store: store, config: config, workerID: slot.id, log: log, faults: faults).run(job, cancellation: flag)
                             }
                             return .finished(slot: slotIndex, job: job.id)
                         }
@@ -189,7 +150,7 @@ public final class Supervisor: Sendable {
                         stopDeadline = epochNow() + config.shutdownGraceSeconds
                     } else {
                         log.info("second signal: cancelling running jobs now", ["running": "\(running.count)"])
-                        cancelAll(running, reason: "second stop signal")
+                        cancelAll(running, .shutdown("second stop signal"))
                     }
                     group.addTask { await Self.nextSignal(signalStream) }
                 case .signalsEnded:
@@ -206,8 +167,14 @@ public final class Supervisor: Sendable {
         log.info("intake stopped")
     }
 
-    private func cancelAll(_ running: [Int64: CancellationFlag], reason: String) {
-        for flag in running.values { flag.cancel(reason: reason) }
+    private func cancelAll(_ running: [Int64: RunningJob], _ reason: CancellationReason) {
+        for job in running.values { job.flag.cancel(reason) }
+    }
+
+    struct RunningJob {
+        let flag: CancellationFlag
+        let started: Double
+        let timeout: Double
     }
 
     private func deliverPending(_ coordinator: ThreadConfined<Coordinator>) async throws {

@@ -44,25 +44,36 @@ public struct FileRecord: Sendable {
 extension IntakeStore {
     /// Step one of a claim: records the file and its queued job in one transaction, before the
     /// file is moved. Returns the ids; the caller then renames the file into `work/<job>/`.
-    public func recordDiscoveredFile(partner: String, name: String, inboxPath: String, size: Int64, feed: FeedRule,
-                                     maxAttempts: Int, firstSeen: Double, now: Double) throws -> (file: Int64, job: Int64, workPath: String) {
+    public func recordDiscoveredFile(partner: String, name: String, inboxPath: String, size: Int64, feed: FeedRule, settings: KindSettings,
+                                     maxAttempts: Int, firstSeen: Double, now: Double, dependsOn: [Int64] = []) throws -> (file: Int64, job: Int64, workPath: String) {
         try transaction {
+            for dependency in dependsOn where try job(id: dependency) == nil {
+                throw JobControlError(message: "no job \(dependency) to depend on")
+            }
             try connection.run("""
                 INSERT INTO files(partner, name, inbox_path, size, state, discovered_at, claimed_at)
                 VALUES (?, ?, ?, ?, 'claiming', ?, ?)
                 """, partner, name, inboxPath, size, firstSeen, now)
             let fileID = connection.lastInsertRowID
             try connection.run("""
-                INSERT INTO jobs(kind, partner, file_id, feed, priority, state, max_attempts, run_after, created_at)
-                VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)
-                """, feed.kind.rawValue, partner, fileID, feed.name, feed.priority, maxAttempts, now, now)
+                INSERT INTO jobs(kind, partner, file_id, feed, priority, state, max_attempts, run_after, created_at, timeout_seconds)
+                VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
+                """, feed.kind.rawValue, partner, fileID, feed.name, feed.priority, maxAttempts, now, now, settings.timeoutSeconds)
             let jobID = connection.lastInsertRowID
             let workPath = "work/\(jobID)/\(name)"
             try connection.run("UPDATE files SET job_id = ?, work_path = ? WHERE id = ?", jobID, workPath, fileID)
+            for dependency in dependsOn {
+                try connection.run("INSERT INTO job_dependencies(job_id, depends_on, on_failure) VALUES (?, ?, 'cancel')", jobID, dependency)
+            }
             try appendAudit("file.claimed", job: jobID, file: fileID, detail: ["partner": partner, "name": name, "size": String(size), "feed": feed.name], at: now)
             try recordHistory(job: jobID, from: nil, to: .queued, attempt: 0, reason: "claimed \(inboxPath) (feed \(feed.name))", at: now)
             return (fileID, jobID, workPath)
         }
+    }
+
+    /// Files of `partner` claimed in the hour before `now` (for `files_per_hour`).
+    public func filesClaimedInLastHour(partner: String, now: Double) throws -> Int {
+        Int(try connection.fetchInt("SELECT count(*) FROM files WHERE partner = ? AND parent_file_id IS NULL AND claimed_at > ?", partner, now - 3600) ?? 0)
     }
 
     /// Step two of a claim: the rename into `work/` happened.
@@ -124,7 +135,7 @@ extension IntakeStore {
         let jobID = connection.lastInsertRowID
         let workPath = "work/\(jobID)/\(flatName)"
         try connection.run("UPDATE files SET job_id = ?, work_path = ? WHERE id = ?", jobID, workPath, fileID)
-        try connection.run("INSERT INTO job_dependencies(job_id, depends_on) VALUES (?, ?)", parentJob.id, jobID)
+        try connection.run("INSERT INTO job_dependencies(job_id, depends_on, on_failure) VALUES (?, ?, 'wait')", parentJob.id, jobID)
         try recordHistory(job: jobID, from: nil, to: .queued, attempt: 0, reason: "member \(memberPath) of \(parentFile.name) (job \(parentJob.id), feed \(feed.name))", at: now)
         return (fileID, jobID, workPath)
     }

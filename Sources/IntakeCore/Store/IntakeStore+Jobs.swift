@@ -27,6 +27,12 @@ public struct JobRecord: Sendable {
     public let errorMessage: String?
     public let outputs: String
     public let parentJobID: Int64?
+    /// Set by `intake jobs cancel` while the job runs: the reason.
+    public let cancelRequested: String?
+    public let timeoutSeconds: Double?
+    public let cpuMilliseconds: Int?
+    public let peakRSSKilobytes: Int?
+    public let params: String
 
     init(_ row: Row) {
         id = row.int64("id") ?? 0
@@ -54,6 +60,11 @@ public struct JobRecord: Sendable {
         errorMessage = row.string("error_message")
         outputs = row.string("outputs") ?? "[]"
         parentJobID = row.int64("parent_job_id")
+        cancelRequested = row.string("cancel_requested")
+        timeoutSeconds = row.double("timeout_seconds")
+        cpuMilliseconds = row.int("cpu_ms")
+        peakRSSKilobytes = row.int("peak_rss_kb")
+        params = row.string("params") ?? "{}"
     }
 }
 
@@ -76,33 +87,9 @@ public struct JobOutcome: Sendable {
 }
 
 extension IntakeStore {
-    /// Takes the next runnable job for `owner`: one `UPDATE ... RETURNING`, so two workers can
-    /// never take the same job. Highest priority first, then oldest.
-    public func claimNextJob(owner: String, leaseSeconds: Double, now: Double) throws -> JobRecord? {
-        try transaction {
-            guard let row = try connection.fetchOne("""
-                UPDATE jobs SET state = 'running', lease_owner = ?1, lease_expires_at = ?2,
-                    attempts = attempts + 1, started_at = coalesce(started_at, ?3)
-                WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_after <= ?3
-                              AND NOT EXISTS (SELECT 1 FROM job_dependencies d JOIN jobs w ON w.id = d.depends_on
-                                              WHERE d.job_id = jobs.id AND w.state IN ('queued', 'running'))
-                            ORDER BY priority DESC, run_after, id LIMIT 1)
-                RETURNING *
-                """, owner, now + leaseSeconds, now) else { return nil }
-            let job = JobRecord(row)
-            try recordHistory(job: job.id, from: .queued, to: .running, attempt: job.attempts, reason: "claimed by \(owner)", at: now)
-            return job
-        }
-    }
-
     /// A read (no write lock) to skip claiming when nothing is runnable.
     public func hasRunnableJobs(now: Double) throws -> Bool {
-        try connection.fetchInt("""
-            SELECT 1 FROM jobs WHERE state = 'queued' AND run_after <= ?
-              AND NOT EXISTS (SELECT 1 FROM job_dependencies d JOIN jobs w ON w.id = d.depends_on
-                              WHERE d.job_id = jobs.id AND w.state IN ('queued', 'running'))
-            LIMIT 1
-            """, now) != nil
+        try connection.fetchInt("SELECT 1 FROM jobs WHERE \(Self.readyCondition.replacingOccurrences(of: "?now", with: "?1")) LIMIT 1", now) != nil
     }
 
     public func job(id: Int64) throws -> JobRecord? {

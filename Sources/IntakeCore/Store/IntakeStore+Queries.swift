@@ -10,12 +10,33 @@ public struct StatusReport: Codable, Sendable {
     public struct Worker: Codable, Sendable {
         public var id: String; public var status: String; public var current_job_id: Int64?; public var last_heartbeat: String; public var jobs_done: Int
     }
+    public struct Window: Codable, Sendable {
+        public var finished: Int
+        public var failed: Int
+        public var rows_loaded: Int
+        public var jobs_per_hour: Double
+        public var error_rate: Double
+    }
+    public struct RunningJob: Codable, Sendable {
+        public var id: Int64; public var kind: String; public var partner: String; public var file: String?
+        public var started_at: String?; public var stage: String?; public var progress_done: Int64?; public var progress_total: Int64?
+    }
+    public struct Alert: Codable, Sendable { public var at: String; public var kind: String; public var subject: String; public var message: String }
+    public var generated_at: String
     public var jobs_by_state: [String: Int]
     public var jobs_by_partner: [PartnerCount]
-    public var running: [JobSummary]
+    public var running: [RunningJob]
+    public var last_5_minutes: Window
+    public var last_hour: Window
     public var recent_failures: [RecentFailure]
     public var workers: [Worker]
     public var oldest_queued_at: String?
+    public var oldest_queued_age_seconds: Double?
+    public var peak_running: Int
+    public var workers_active: Int
+    public var disk_free_bytes: Int64?
+    public var open_alerts: [Alert]
+    public var expected_drops: [ExpectedDropStatus]
 }
 
 /// One line of `intake jobs list`.
@@ -54,6 +75,10 @@ public struct JobDetail: Codable, Sendable {
     public var tasks: [TaskEntry]
     public var errors: [RowError]
     public var errors_by_code: [String: Int]
+    public var cpu_ms: Int?
+    public var peak_rss_kb: Int?
+    public var depends_on: [Int64]
+    public var parent_job_id: Int64?
 }
 
 /// Filters for `intake jobs list`.
@@ -67,15 +92,35 @@ public struct JobFilter: Sendable {
 }
 
 extension IntakeStore {
-    public func statusReport(now: Double = epochNow()) throws -> StatusReport {
+    public func statusReport(config: IntakeConfig, now: Double = epochNow()) throws -> StatusReport {
         var byState: [String: Int] = [:]
         for row in try connection.fetchAll("SELECT state, count(*) AS n FROM jobs GROUP BY state") {
             byState[row.string("state") ?? ""] = row.int("n") ?? 0
         }
+        func window(_ seconds: Double) throws -> StatusReport.Window {
+            let row = try connection.fetchOne("""
+                SELECT count(*) AS finished, coalesce(sum(state IN ('rejected', 'failed', 'timed_out')), 0) AS failed,
+                       coalesce(sum(rows_loaded), 0) AS rows FROM jobs WHERE finished_at >= ?
+                """, now - seconds)
+            let finished = row?.int("finished") ?? 0
+            let failed = row?.int("failed") ?? 0
+            return StatusReport.Window(finished: finished, failed: failed, rows_loaded: row?.int("rows") ?? 0,
+                                       jobs_per_hour: Double(finished) * 3600 / seconds, error_rate: finished == 0 ? 0 : Double(failed) / Double(finished))
+        }
         let byPartner = try connection.fetchAll("SELECT partner, state, count(*) AS n FROM jobs GROUP BY partner, state ORDER BY partner, state").map {
             StatusReport.PartnerCount(partner: $0.string("partner") ?? "", state: $0.string("state") ?? "", count: $0.int("n") ?? 0)
         }
-        let running = try listJobs({ var filter = JobFilter(); filter.state = "running"; return filter }())
+        let running = try connection.fetchAll("""
+            SELECT j.id, j.kind, j.partner, j.started_at, f.name AS file_name,
+                   (SELECT stage FROM tasks t WHERE t.job_id = j.id AND t.state = 'running' ORDER BY t.id DESC LIMIT 1) AS stage,
+                   (SELECT progress_done FROM tasks t WHERE t.job_id = j.id AND t.state = 'running' ORDER BY t.id DESC LIMIT 1) AS done,
+                   (SELECT progress_total FROM tasks t WHERE t.job_id = j.id AND t.state = 'running' ORDER BY t.id DESC LIMIT 1) AS total
+            FROM jobs j LEFT JOIN files f ON f.id = j.file_id WHERE j.state = 'running' ORDER BY j.id
+            """).map {
+            StatusReport.RunningJob(id: $0.int64("id") ?? 0, kind: $0.string("kind") ?? "", partner: $0.string("partner") ?? "", file: $0.string("file_name"),
+                                    started_at: $0.double("started_at").map(isoTimestamp), stage: $0.string("stage"),
+                                    progress_done: $0.int64("done"), progress_total: $0.int64("total"))
+        }
         let failures = try connection.fetchAll("""
             SELECT j.id, j.partner, f.name, j.state, j.error_code, j.error_message, j.finished_at FROM jobs j LEFT JOIN files f ON f.id = j.file_id
             WHERE j.state IN ('rejected', 'failed', 'timed_out', 'cancelled') ORDER BY j.finished_at DESC LIMIT 10
@@ -88,8 +133,16 @@ extension IntakeStore {
                                 last_heartbeat: isoTimestamp($0.double("last_heartbeat") ?? 0), jobs_done: $0.int("jobs_done") ?? 0)
         }
         let oldest = try connection.fetchOne("SELECT min(created_at) AS t FROM jobs WHERE state = 'queued'")?.double("t")
-        return StatusReport(jobs_by_state: byState, jobs_by_partner: byPartner, running: running, recent_failures: failures,
-                            workers: workers, oldest_queued_at: oldest.map(isoTimestamp))
+        let stats = try self.stats()
+        let alerts = try connection.fetchAll("SELECT * FROM alerts WHERE resolved_at IS NULL ORDER BY id DESC LIMIT 50").map {
+            StatusReport.Alert(at: isoTimestamp($0.double("at") ?? 0), kind: $0.string("kind") ?? "", subject: $0.string("subject") ?? "", message: $0.string("message") ?? "")
+        }
+        return StatusReport(generated_at: isoTimestamp(now), jobs_by_state: byState, jobs_by_partner: byPartner, running: running,
+                            last_5_minutes: try window(300), last_hour: try window(3600), recent_failures: failures,
+                            workers: workers, oldest_queued_at: oldest.map(isoTimestamp), oldest_queued_age_seconds: oldest.map { now - $0 },
+                            peak_running: Int(stats["peak_running"] ?? 0), workers_active: Int(stats["workers_active"] ?? 0),
+                            disk_free_bytes: stats["disk_free_bytes"].map { Int64($0) }, open_alerts: alerts,
+                            expected_drops: try ExpectedDropMonitor.status(config: config, store: self, now: now))
     }
 
     public func listJobs(_ filter: JobFilter) throws -> [JobSummary] {
@@ -121,7 +174,10 @@ extension IntakeStore {
         return JobDetail(job: JobSummary(row), feed: row.string("feed"), file_id: row.int64("file_id"), sha256: row.string("sha256"),
                          rows_read: row.int("rows_read") ?? 0, rows_skipped: row.int("rows_skipped") ?? 0, error_count: row.int("error_count") ?? 0,
                          error_message: row.string("error_message"), outputs: row.string("outputs") ?? "[]", history: history, tasks: tasks,
-                         errors: try rowErrors(job: id, limit: 100), errors_by_code: try errorCounts(job: id))
+                         errors: try rowErrors(job: id, limit: 100), errors_by_code: try errorCounts(job: id),
+                         cpu_ms: row.int("cpu_ms"), peak_rss_kb: row.int("peak_rss_kb"),
+                         depends_on: try connection.fetchAll("SELECT depends_on FROM job_dependencies WHERE job_id = ? ORDER BY depends_on", id).compactMap { $0.int64("depends_on") },
+                         parent_job_id: row.int64("parent_job_id"))
     }
 }
 

@@ -177,5 +177,42 @@ enum Schema {
             ALTER TABLE files ADD COLUMN member_path TEXT;
             CREATE INDEX jobs_by_parent ON jobs(parent_job_id);
             """),
+        .init(version: 3, name: "fair scheduling, cancellation, time limits, resource usage, schedules, alerts", sql: """
+            CREATE INDEX jobs_fair ON jobs(state, priority, partner, run_after, id);
+            ALTER TABLE jobs ADD COLUMN cancel_requested TEXT;
+            ALTER TABLE jobs ADD COLUMN timeout_seconds REAL;
+            ALTER TABLE jobs ADD COLUMN cpu_ms INTEGER;
+            ALTER TABLE jobs ADD COLUMN peak_rss_kb INTEGER;
+            ALTER TABLE jobs ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
+            ALTER TABLE job_dependencies ADD COLUMN on_failure TEXT NOT NULL DEFAULT 'cancel';
+            UPDATE job_dependencies SET on_failure = 'wait';
+            -- Round-robin between partners: who was served longest ago goes next.
+            CREATE TABLE partner_turns (
+                partner TEXT PRIMARY KEY,
+                last_served INTEGER NOT NULL
+            ) STRICT;
+            -- One row per schedule slot that was started: a slot never runs twice.
+            CREATE TABLE schedule_runs (
+                schedule TEXT NOT NULL,
+                slot REAL NOT NULL,
+                job_id INTEGER REFERENCES jobs(id),
+                started_at REAL NOT NULL,
+                PRIMARY KEY (schedule, slot)
+            ) STRICT;
+            CREATE TABLE alerts (
+                id INTEGER PRIMARY KEY,
+                at REAL NOT NULL,
+                kind TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                message TEXT NOT NULL,
+                resolved_at REAL
+            ) STRICT;
+            CREATE UNIQUE INDEX alerts_open ON alerts(kind, subject) WHERE resolved_at IS NULL;
+            CREATE TABLE daemon_stats (
+                name TEXT PRIMARY KEY,
+                value REAL NOT NULL,
+                updated_at REAL NOT NULL
+            ) STRICT;
+            """),
     ])
 }

@@ -1,0 +1,180 @@
+import SQLiteStore
+
+/// Why an operator's request on a job was refused.
+public struct JobControlError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+extension IntakeStore {
+    public func recordResourceUsage(job: Int64, cpuMilliseconds: Int, peakRSSKilobytes: Int) throws {
+        try connection.run("UPDATE jobs SET cpu_ms = coalesce(cpu_ms, 0) + ?, peak_rss_kb = max(coalesce(peak_rss_kb, 0), ?) WHERE id = ?",
+                           cpuMilliseconds, peakRSSKilobytes, job)
+    }
+
+    /// Ends every queued job that requires `job` (directly or through others) as `cancelled`,
+    /// with the reason. Returns their ids. Jobs that only wait on it (archive parents) are
+    /// left to aggregate.
+    public func cancelDependents(of job: Int64, because reason: String, now: Double) throws -> [Int64] {
+        try transaction {
+            var cancelled: [Int64] = []
+            var frontier = [job]
+            while let current = frontier.popLast() {
+                let rows = try connection.fetchAll("""
+                    SELECT j.* FROM job_dependencies d JOIN jobs j ON j.id = d.job_id
+                    WHERE d.depends_on = ? AND d.on_failure = 'cancel' AND j.state = 'queued'
+                    """, current)
+                for row in rows {
+                    let dependent = JobRecord(row)
+                    var outcome = JobOutcome(state: .cancelled, reason: reason)
+                    outcome.errorCode = .dependencyFailed
+                    outcome.errorMessage = reason
+                    try connection.run("UPDATE jobs SET state = 'running' WHERE id = ?", dependent.id)
+                    try finish(job: JobRecord(try connection.fetchOne("SELECT * FROM jobs WHERE id = ?", dependent.id) ?? row),
+                               outcome: outcome, fileState: "failed", now: now)
+                    cancelled.append(dependent.id)
+                    frontier.append(dependent.id)
+                }
+            }
+            return cancelled
+        }
+    }
+
+    /// Makes `job` wait for `dependsOn`; refused when it would close a cycle.
+    public func addDependency(job: Int64, dependsOn: Int64, onFailure: String = "cancel") throws {
+        try transaction {
+            guard job != dependsOn else { throw JobControlError(message: "job \(job) cannot depend on itself") }
+            guard try self.job(id: dependsOn) != nil, try self.job(id: job) != nil else {
+                throw JobControlError(message: "no job \(try self.job(id: job) == nil ? job : dependsOn)")
+            }
+            // A cycle exists if `job` is already reachable from `dependsOn`'s dependencies.
+            let reachable = try connection.fetchInt("""
+                WITH RECURSIVE upstream(id) AS (
+                    SELECT depends_on FROM job_dependencies WHERE job_id = ?1
+                    UNION SELECT d.depends_on FROM job_dependencies d JOIN upstream u ON d.job_id = u.id
+                )
+                SELECT 1 FROM upstream WHERE id = ?2 LIMIT 1
+                """, dependsOn, job)
+            if reachable != nil {
+                throw JobControlError(message: "refused: job \(job) depending on job \(dependsOn) would make a cycle (job \(dependsOn) already waits for job \(job))")
+            }
+            try connection.run("INSERT OR IGNORE INTO job_dependencies(job_id, depends_on, on_failure) VALUES (?, ?, ?)", job, dependsOn, onFailure)
+            try appendAudit("job.dependency_added", job: job, file: nil, detail: ["depends_on": String(dependsOn)], at: epochNow())
+        }
+    }
+
+    /// `intake jobs cancel`: a queued job ends `cancelled` at once; a running one is flagged
+    /// and its daemon stops it at the next check. Returns the state it ends or will end in.
+    public func requestCancel(job id: Int64, reason: String, now: Double) throws -> String {
+        try transaction {
+            guard let job = try self.job(id: id) else { throw JobControlError(message: "no job \(id)") }
+            switch job.state {
+            case .queued:
+                var outcome = JobOutcome(state: .cancelled, reason: "cancelled by an operator\(reason.isEmpty ? "" : ": " + reason)")
+                outcome.errorCode = .cancelled
+                outcome.errorMessage = outcome.reason
+                try connection.run("UPDATE jobs SET state = 'running' WHERE id = ?", id)
+                try finish(job: job, outcome: outcome, fileState: "failed", now: now)
+                return "cancelled"
+            case .running:
+                try connection.run("UPDATE jobs SET cancel_requested = ? WHERE id = ?", reason.isEmpty ? "cancel requested" : reason, id)
+                try appendAudit("job.cancel_requested", job: id, file: nil, detail: ["reason": reason], at: now)
+                return "cancelling"
+            default:
+                throw JobControlError(message: "job \(id) is already \(job.state.rawValue)")
+            }
+        }
+    }
+
+    /// Running jobs an operator asked to cancel, with the reason.
+    public func cancelRequests(among jobs: [Int64]) throws -> [Int64: String] {
+        guard !jobs.isEmpty else { return [:] }
+        var requests: [Int64: String] = [:]
+        for row in try connection.fetchAll("SELECT id, cancel_requested FROM jobs WHERE state = 'running' AND cancel_requested IS NOT NULL") {
+            if let id = row.int64("id"), jobs.contains(id) { requests[id] = row.string("cancel_requested") ?? "" }
+        }
+        return requests
+    }
+
+    /// `intake jobs retry`: puts a failed, rejected, cancelled or timed-out job back in the
+    /// queue with its original file, forgetting the earlier outcome's errors.
+    public func retry(job id: Int64, now: Double) throws {
+        try transaction {
+            guard let job = try self.job(id: id) else { throw JobControlError(message: "no job \(id)") }
+            guard [.failed, .rejected, .cancelled, .timedOut].contains(job.state) else {
+                throw JobControlError(message: "job \(id) is \(job.state.rawValue); only failed, rejected, cancelled or timed_out jobs can be retried")
+            }
+            guard try connection.fetchInt("SELECT count(*) FROM jobs WHERE parent_job_id = ?", id) == 0 else {
+                throw JobControlError(message: "job \(id) is an archive with member jobs; drop the archive again or retry its members")
+            }
+            if let fileID = job.fileID, let file = try self.file(id: fileID) {
+                let workRelative = "work/\(id)/\(file.name.replacingOccurrences(of: "/", with: "_"))"
+                let target = spool.absolute(workRelative)
+                let current = (file.finalPath ?? file.workPath).map(spool.absolute)
+                if let current, current != target {
+                    guard FileSystem.exists(current) else { throw JobControlError(message: "the original of job \(id) is gone (\(current))") }
+                    try FileSystem.makeDirectory(spool.work(job: id))
+                    try FileSystem.rename(current, to: target)
+                } else if current == nil {
+                    throw JobControlError(message: "job \(id) has no original file to retry with")
+                }
+                try connection.run("UPDATE files SET state = 'claimed', work_path = ?, final_path = NULL, finished_at = NULL WHERE id = ?", workRelative, fileID)
+            }
+            try connection.run("DELETE FROM row_errors WHERE job_id = ?", id)
+            try connection.run("DELETE FROM error_counts WHERE job_id = ?", id)
+            try connection.run("""
+                UPDATE jobs SET state = 'queued', attempts = 0, run_after = ?, finished_at = NULL, delivered_at = NULL,
+                    error_code = NULL, error_message = NULL, error_count = 0, rows_read = 0, rows_loaded = 0, rows_rejected = 0,
+                    rows_skipped = 0, cancel_requested = NULL, outputs = '[]'
+                WHERE id = ?
+                """, now, id)
+            try recordHistory(job: id, from: job.state, to: .queued, attempt: 0, reason: "retried by an operator", at: now)
+        }
+    }
+
+    /// The sweeper: running jobs whose lease lapsed and whose owner is not this daemon go
+    /// back to the queue (their daemon died or hung).
+    public func requeueExpiredLeases(exceptOwnersWithPrefix prefix: String, now: Double) throws -> [Int64] {
+        try transaction {
+            let rows = try connection.fetchAll("""
+                SELECT * FROM jobs WHERE state = 'running' AND lease_expires_at < ? AND lease_owner NOT LIKE ? || '%'
+                """, now, prefix)
+            for row in rows {
+                let job = JobRecord(row)
+                try connection.run("UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_after = ? WHERE id = ?", now, job.id)
+                try recordHistory(job: job.id, from: .running, to: .queued, attempt: job.attempts,
+                                  reason: "lease of \(job.leaseOwner ?? "?") expired; requeued by the sweeper", at: now)
+            }
+            return rows.compactMap { $0.int64("id") }
+        }
+    }
+
+    // MARK: Stats and alerts
+
+    public func recordStat(_ name: String, value: Double, keepMaximum: Bool = false, now: Double) throws {
+        try connection.run("""
+            INSERT INTO daemon_stats(name, value, updated_at) VALUES (?1, ?2, ?3)
+            ON CONFLICT(name) DO UPDATE SET value = CASE WHEN ?4 THEN max(value, excluded.value) ELSE excluded.value END, updated_at = excluded.updated_at
+            """, name, value, now, keepMaximum)
+    }
+
+    public func stats() throws -> [String: Double] {
+        var stats: [String: Double] = [:]
+        for row in try connection.fetchAll("SELECT name, value FROM daemon_stats") { stats[row.string("name") ?? ""] = row.double("value") ?? 0 }
+        return stats
+    }
+
+    /// Opens an alert once (an open alert of the same kind and subject is not repeated).
+    public func raiseAlert(kind: String, subject: String, message: String, now: Double) throws -> Bool {
+        try transaction {
+            try connection.run("INSERT OR IGNORE INTO alerts(at, kind, subject, message) VALUES (?, ?, ?, ?)", now, kind, subject, message)
+            guard connection.changes > 0 else { return false }
+            try appendAudit("alert.\(kind)", job: nil, file: nil, detail: ["subject": subject, "message": message], at: now)
+            return true
+        }
+    }
+
+    public func resolveAlert(kind: String, subject: String, now: Double) throws {
+        try connection.run("UPDATE alerts SET resolved_at = ? WHERE kind = ? AND subject = ? AND resolved_at IS NULL", now, kind, subject)
+    }
+}
