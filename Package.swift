@@ -33,7 +33,7 @@ let package = Package(
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),
         .testTarget(name: "WrapperTests", dependencies: ["XMLStream", "ArchiveSafe", "Hashing"]),
         .testTarget(name: "IntakeCoreTests", dependencies: ["IntakeCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["IntakeCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["IntakeCore", "XMLStream"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -264,6 +264,12 @@ public final class CSVReader {
         if bufferCount - bufferIndex >= 3, buffer[bufferIndex] == 0xEF, buffer[bufferIndex + 1] == 0xBB, buffer[bufferIndex + 2] == 0xBF {
             bufferIndex += 3
         }
+        // Text never holds NUL bytes: a NUL near the start means an image, a PDF, a zip ...
+        let head = UnsafeBufferPointer(rebasing: buffer[bufferIndex..<min(bufferCount, bufferIndex + 8192)])
+        if let nul = head.firstIndex(of: 0) {
+            throw CSVReadError(code: .binaryContent, message: "a NUL byte at byte \(nul): the file looks binary (an image, a PDF, an archive?), not CSV text",
+                               line: 1, byteOffset: nul)
+        }
     }
 
     /// Converts a Windows-1252 or Latin-1 record to UTF-8 in place (fields keep their order).
