@@ -15,14 +15,14 @@ struct Harness {
     }
 
     /// A fresh spool with a fast settle window, plus any extra configuration keys.
-    init(settleSeconds: Double = 0.4, extraConfig: String = "") throws {
+    init(settleSeconds: Double = 0.4, workers: Int = 2, extraConfig: String = "") throws {
         root = NSTemporaryDirectory() + "intake-e2e-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: root + "/spool/inbox", withIntermediateDirectories: true)
         let config = """
             {
               poll_interval_seconds: 0.1,
               settle_seconds: \(settleSeconds),
-              workers: 2,
+              workers: \(workers),
               retry_base_seconds: 0.2,
               \(extraConfig)
             }
@@ -31,8 +31,11 @@ struct Harness {
     }
 
     /// Starts `intake --spool SPOOL args...`; output goes to files in the temp folder.
-    func start(_ arguments: [String]) throws -> Process {
+    func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Process {
         let process = Process()
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.executableURL = URL(fileURLWithPath: Harness.binary)
         process.arguments = ["--spool", spool] + arguments
         let log = root + "/intake-\(UUID().uuidString).log"
@@ -45,8 +48,8 @@ struct Harness {
 
     /// Runs a command to completion; returns its exit status.
     @discardableResult
-    func run(_ arguments: [String], timeout: Double = 120) throws -> Int32 {
-        let process = try start(arguments)
+    func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) throws -> Int32 {
+        let process = try start(arguments, environment: environment)
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         if process.isRunning {

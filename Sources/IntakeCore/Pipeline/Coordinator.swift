@@ -75,8 +75,12 @@ final class Coordinator {
         if now - lastDropCheck >= 60 || lastDropCheck == 0 {
             lastDropCheck = now
             step("expected drops") {
-                for drop in try ExpectedDropMonitor.status(config: config, store: store, now: now) where drop.state == "missing" {
+                for drop in try ExpectedDropMonitor.status(config: config, store: store, now: now) {
                     let subject = "\(drop.partner)/\(drop.pattern)@\(drop.due_at ?? "")"
+                    guard drop.state == "missing" else {
+                        try store.resolveAlert(kind: "drop_missing", subject: subject, now: now)
+                        continue
+                    }
                     if try store.raiseAlert(kind: "drop_missing", subject: subject,
                                             message: "expected \(drop.pattern) from \(drop.partner) by \(drop.deadline ?? "?"); nothing arrived", now: now) {
                         log.warning("expected drop missing", ["partner": drop.partner, "pattern": drop.pattern, "due": drop.due_at ?? ""])

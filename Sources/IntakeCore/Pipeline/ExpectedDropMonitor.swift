@@ -29,9 +29,12 @@ enum ExpectedDropMonitor {
                                           next_due_at: next.map(isoTimestamp), state: "not_due_yet")
             }
             let previous = cron.latestSlot(atOrBefore: slot - 60) ?? (slot - 86_400)
+            // Arrived: recorded since the previous slot, or sitting in the inbox right now (being
+            // uploaded or settling counts: the partner has delivered).
             let received = try store.connection.fetchAll("""
                 SELECT name FROM files WHERE partner = ? AND parent_file_id IS NULL AND discovered_at > ? ORDER BY id
                 """, drop.partner, previous).compactMap { $0.string("name") }.first { Glob.matches(drop.pattern, $0) }
+                ?? FileSystem.list(store.spool.inbox(partner: drop.partner)).first { !$0.hasPrefix(".") && Glob.matches(drop.pattern, $0) }
             return ExpectedDropStatus(partner: drop.partner, pattern: drop.pattern, cron: drop.cron,
                                       due_at: isoTimestamp(slot), deadline: isoTimestamp(slot + grace), next_due_at: next.map(isoTimestamp),
                                       state: received == nil ? "missing" : "received", received_file: received)

@@ -22,6 +22,15 @@ struct JobRunner {
         let usage = ResourceMeter()
         defer { try? store.recordResourceUsage(job: job.id, cpuMilliseconds: usage.cpuMilliseconds(), peakRSSKilobytes: ResourceMeter.peakRSSKilobytes()) }
         do {
+            if let failed = try store.failedRequirement(of: job.id) {
+                var outcome = JobOutcome(state: .cancelled, reason: "dependency job \(failed.id) ended \(failed.state.rawValue)")
+                outcome.errorCode = .dependencyFailed
+                outcome.errorMessage = outcome.reason
+                try store.transaction { try store.finish(job: job, outcome: outcome, fileState: "failed", now: epochNow()) }
+                cancelDependents(of: job, state: .cancelled)
+                deliver(job.id)
+                return
+            }
             try faults.apply(to: job, cancellation: cancellation)
             let outcome = try execute(job, cancellation: cancellation)
             log.info("job finished", ["job": "\(job.id)", "partner": job.partner, "state": outcome.state.rawValue,

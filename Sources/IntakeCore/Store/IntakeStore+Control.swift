@@ -40,6 +40,16 @@ extension IntakeStore {
         }
     }
 
+    /// A job that `job` requires and that ended without success, if any.
+    public func failedRequirement(of job: Int64) throws -> (id: Int64, state: JobState)? {
+        guard let row = try connection.fetchOne("""
+            SELECT w.id, w.state FROM job_dependencies d JOIN jobs w ON w.id = d.depends_on
+            WHERE d.job_id = ? AND d.on_failure = 'cancel' AND w.state IN ('rejected', 'failed', 'cancelled', 'timed_out')
+            LIMIT 1
+            """, job), let id = row.int64("id"), let state = JobState(rawValue: row.string("state") ?? "") else { return nil }
+        return (id, state)
+    }
+
     /// Makes `job` wait for `dependsOn`; refused when it would close a cycle.
     public func addDependency(job: Int64, dependsOn: Int64, onFailure: String = "cancel") throws {
         try transaction {
