@@ -234,6 +234,18 @@ public enum JobKindName: String, Sendable, Codable, Equatable, CaseIterable {
     case unroutable
     /// A staff report written to `outbox/staff/` (scheduled, no input file).
     case report
+    case patientsImport = "patients_import"
+    case payersImport = "payers_import"
+    case rentalsImport = "rentals_import"
+    case feeScheduleImport = "fee_schedule_import"
+    case remittanceImport = "remittance_import"
+    case itemsImport = "items_import"
+    case stockMovementsImport = "stock_movements_import"
+    case inventoryCountImport = "inventory_count_import"
+    /// Monthly rental billing (`intake bill`, schedulable; params `month`).
+    case rentalBilling = "rental_billing"
+    /// Patient statements for a month (`intake statements`, schedulable; params `month`).
+    case statements
 }
 
 /// Shell-style matching through `fnmatch(3)`.

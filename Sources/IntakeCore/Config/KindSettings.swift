@@ -16,8 +16,9 @@ public struct KindSettings: Sendable, Equatable, Codable {
     /// Claims and remittances before reports.
     public static func defaults(for kind: JobKindName) -> KindSettings {
         switch kind {
-        case .claimsImport, .archive, .unroutable: return KindSettings(priority: 100)
-        case .report: return KindSettings(priority: 10)
+        case .claimsImport, .remittanceImport, .archive, .unroutable: return KindSettings(priority: 100)
+        case .report, .statements: return KindSettings(priority: 10)
+        default: return KindSettings(priority: 50)
         }
     }
 

@@ -20,6 +20,13 @@ public struct ClaimLine: Sendable, Equatable {
     public var units: Int
     public var chargeCents: Int64
     public var notes: String?
+    /// For rental lines: the rental month this line bills, when the file says so.
+    public var rentalMonth: Int? = nil
+    /// The claim's diagnoses (without dots) and the 1-based pointers of this line into them.
+    public var diagnoses: [String] = []
+    public var diagnosisPointers: [Int] = []
+
+    public var isRental: Bool { modifiers.contains("RR") }
 }
 
 /// The columns of the claims layout v1, matched case-insensitively and in any order.
@@ -42,6 +49,9 @@ public enum ClaimColumn: String, CaseIterable, Sendable {
     case units
     case chargeAmount = "charge_amount"
     case notes
+    case rentalMonth = "rental_month"
+    case diagnoses
+    case diagnosisPointers = "diagnosis_pointers"
 
     /// Position in `allCases`, for array lookups on the per-row path (no hashing).
     public var ordinal: Int {
@@ -64,12 +74,15 @@ public enum ClaimColumn: String, CaseIterable, Sendable {
         case .units: return 15
         case .chargeAmount: return 16
         case .notes: return 17
+        case .rentalMonth: return 18
+        case .diagnoses: return 19
+        case .diagnosisPointers: return 20
         }
     }
 
     public var isRequired: Bool {
         switch self {
-        case .lineNumber, .patientLast, .patientFirst, .payerName, .modifiers, .icd10, .notes: return false
+        case .lineNumber, .patientLast, .patientFirst, .payerName, .modifiers, .icd10, .notes, .rentalMonth, .diagnoses, .diagnosisPointers: return false
         default: return true
         }
     }

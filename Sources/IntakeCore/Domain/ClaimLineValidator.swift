@@ -126,6 +126,35 @@ public struct ClaimLineValidator: Sendable {
             }
         }
 
+        var rentalMonth: Int?
+        if let value = text(.rentalMonth) {
+            if let number = Int(value), (1...99).contains(number) { rentalMonth = number } else {
+                fail(.rentalMonth, .valueRange, "rental_month must be a whole number from 1 to 99", value: value)
+            }
+        }
+        if let rentalMonth, let hcpcs, modifiers.contains("RR"), let problem = RentalRules.check(month: rentalMonth, hcpcs: hcpcs, modifiers: modifiers) {
+            fail(.modifiers, problem.code, problem.message, value: modifiers.joined(separator: ","))
+        }
+        var diagnoses: [String] = []
+        if let value = text(.diagnoses).map(asciiUppercased) {
+            let codes = value.split(separator: ";").map { String($0).trimmingBlanks() }
+            if codes.count > 12 {
+                fail(.diagnoses, .icd10Format, "at most 12 diagnoses per claim, found \(codes.count)", value: value)
+            } else if let bad = codes.first(where: { var code = $0; return !code.withUTF8(IdentifierRules.isICD10) }) {
+                fail(.diagnoses, .icd10Format, "diagnosis \(bad) is not an ICD-10-CM code", value: value)
+            } else {
+                diagnoses = codes.map { String(decoding: $0.utf8.filter { $0 != UInt8(ascii: ".") }, as: UTF8.self) }
+            }
+        }
+        var pointers: [Int] = []
+        if let value = text(.diagnosisPointers) {
+            let parts = value.split(separator: ",").map { Int(String($0).trimmingBlanks()) }
+            if parts.count > 4 || parts.contains(where: { pointer in pointer.map { !(1...max(diagnoses.count, 1)).contains($0) || diagnoses.isEmpty } ?? true }) {
+                fail(.diagnosisPointers, .pointerInvalid, "diagnosis_pointers must be up to 4 positions (1-\(diagnoses.count)) in the claim's diagnoses", value: value)
+            } else {
+                pointers = parts.compactMap { $0 }
+            }
+        }
         let patientLast = limited(.patientLast, text(.patientLast), 100)
         let patientFirst = limited(.patientFirst, text(.patientFirst), 100)
         guard errors.count == errorCountBefore,
@@ -136,7 +165,8 @@ public struct ClaimLineValidator: Sendable {
             patientLast: patientLast, patientFirst: patientFirst,
             dateOfBirth: dateOfBirth, payerID: payerID, payerName: text(.payerName), billingNPI: npi,
             hcpcs: hcpcs, modifiers: modifiers, icd10: icd10, serviceFrom: serviceFrom, serviceTo: serviceTo,
-            units: units, chargeCents: chargeCents, notes: text(.notes))
+            units: units, chargeCents: chargeCents, notes: text(.notes), rentalMonth: rentalMonth,
+            diagnoses: diagnoses, diagnosisPointers: pointers)
     }
 }
 

@@ -89,6 +89,7 @@ struct ClaimsLoadPass {
             try store.startTask(tasks.load, total: nil, now: now)
             try store.connection.execute("SAVEPOINT claim_rows")
             let loader = try ClaimsLoader(connection: store.connection, fileID: file.id, jobID: context.job.id, partner: file.partner)
+            let rentals = RentalLookup(connection: store.connection)
             var collector = ErrorCollector(limit: context.config.maxListedErrors)
             var rowErrors: [RowError] = []
             var rowsRead = 0, rowsLoaded = 0, rowsRejected = 0
@@ -122,6 +123,13 @@ struct ClaimsLoadPass {
                 guard let line = validator.validate(record, errors: &rowErrors) else {
                     rowsRejected += 1
                     collector.add(contentsOf: rowErrors)
+                    continue
+                }
+                // A rental line without its month: count it from the partner's rental record.
+                if line.isRental && line.rentalMonth == nil, let problem = try rentals.check(line, partner: file.partner) {
+                    rowsRejected += 1
+                    collector.add(RowError(line: record.line, record: record.record, byteOffset: record.byteOffset, column: record.columnNumber(.modifiers),
+                                           field: "modifiers", code: problem.code, message: problem.message, value: line.modifiers.joined(separator: ",")))
                     continue
                 }
                 switch try loader.insert(line, sourceLine: record.line) {
@@ -205,5 +213,24 @@ struct ErrorCollector {
 
     var mostFrequentCode: ErrorCode? {
         counts.max { ($0.value, $1.key.rawValue) < ($1.value, $0.key.rawValue) }?.key
+    }
+}
+
+/// Finds the rental a claim line bills (same partner, patient and HCPCS, started on or before
+/// the date of service) and checks the line's modifiers against the rental month.
+struct RentalLookup {
+    let connection: Connection
+
+    func check(_ line: ClaimLine, partner: String) throws -> (code: ErrorCode, message: String)? {
+        guard let rental = try connection.fetchOne("""
+            SELECT start_date, pause_start, pause_end FROM rentals WHERE partner = ? AND patient_id = ? AND hcpcs = ? AND start_date <= ?
+            ORDER BY start_date DESC LIMIT 1
+            """, partner, line.patientID, line.hcpcs, line.serviceFrom.description),
+            let start = rental.string("start_date").flatMap(CivilDate.init(iso:)) else { return nil }
+        let paused = RentalRules.pausedFullMonths(pauseStart: rental.string("pause_start").flatMap(CivilDate.init(iso:)),
+                                                  pauseEnd: rental.string("pause_end").flatMap(CivilDate.init(iso:)),
+                                                  before: (line.serviceFrom.year, line.serviceFrom.month))
+        let month = RentalRules.month(of: line.serviceFrom, start: start, pausedFullMonths: paused)
+        return RentalRules.check(month: month, hcpcs: line.hcpcs, modifiers: line.modifiers)
     }
 }

@@ -25,8 +25,8 @@ final class ClaimsLoader {
             """)
         insertLine = try connection.statement("""
             INSERT INTO service_lines(claim_ref, line_no, hcpcs, modifiers, icd10, dos_from, dos_to, units,
-                                      charge_cents, notes, source_line)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                      charge_cents, notes, source_line, rental_month, diagnoses, diagnosis_pointers)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
     }
 
@@ -66,6 +66,9 @@ final class ClaimsLoader {
         try insertLine.bind(line.chargeCents, at: 9)
         try insertLine.bind(line.notes, at: 10)
         try insertLine.bind(sourceLine, at: 11)
+        if let month = line.rentalMonth { try insertLine.bind(month, at: 12) } else { try insertLine.bindNull(at: 12) }
+        try insertLine.bind(line.diagnoses.isEmpty ? nil : line.diagnoses.joined(separator: ";"), at: 13)
+        try insertLine.bind(line.diagnosisPointers.isEmpty ? nil : line.diagnosisPointers.map(String.init).joined(separator: ","), at: 14)
         do {
             try insertLine.run()
         } catch {

@@ -82,6 +82,11 @@ public enum JobKinds {
         case .unroutable: return UnroutableFileJob()
         case .archive: return ArchiveJob()
         case .report: return ReportJob()
+        case .patientsImport, .payersImport, .rentalsImport, .feeScheduleImport, .remittanceImport, .itemsImport,
+             .stockMovementsImport, .inventoryCountImport:
+            return RecordImportJob(name: JobKindName(rawValue: name) ?? .patientsImport)
+        case .rentalBilling: return RentalBillingJob()
+        case .statements: return StatementsJob()
         case nil: return nil
         }
     }

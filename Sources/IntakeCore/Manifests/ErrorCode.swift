@@ -61,6 +61,18 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case moneyFormat = "money.format"
     case lineNumberFormat = "line_no.format"
     case duplicateLine = "claim.duplicate_line"
+    case valueRange = "value.range"
+    case valueChoice = "value.choice"
+    case pointerInvalid = "claim.pointer_invalid"
+    case rentalModifierMismatch = "rental.modifier_mismatch"
+    case rentalCapExceeded = "rental.cap_exceeded"
+    case rentalUnknown = "rental.unknown"
+    case adjustmentFormat = "remit.adjustment_format"
+    case unbalanced = "remit.unbalanced"
+    case checkTotalMismatch = "remit.check_total_mismatch"
+    case unknownItem = "inventory.unknown_item"
+    case serialRequired = "inventory.serial_required"
+    case duplicateRecord = "value.duplicate_key"
 
     // Processing (not the partner's fault).
     case internalError = "job.internal_error"

@@ -28,6 +28,8 @@ public struct Deliverer {
             outputs.append(spool.relative(errorsPath))
         }
 
+        outputs += try DomainOutputs.write(job: job, file: file, store: store)
+
         // Where the original goes: chosen once, recorded before the move, so a redo agrees.
         let finalPath = try finalPath(for: file, job: job)
         let resultPath = "\(outbox)/\(file.name).result.json"

@@ -4,14 +4,22 @@ import SQLiteStore
 
 /// Runs one claimed job to an outcome and delivers it. Never throws: every failure becomes
 /// the job's outcome, a retry, or a release, as swift-jobs does with its job results.
-struct JobRunner {
+public struct JobRunner {
     let store: IntakeStore
     let config: IntakeConfig
     let workerID: String
     let log: Log
     var faults = FaultInjection.none
 
-    func run(_ job: JobRecord, cancellation: CancellationFlag) {
+    public init(store: IntakeStore, config: IntakeConfig, workerID: String, log: Log, faults: FaultInjection = .none) {
+        self.store = store
+        self.config = config
+        self.workerID = workerID
+        self.log = log
+        self.faults = faults
+    }
+
+    public func run(_ job: JobRecord, cancellation: CancellationFlag) {
         do {
             try store.setWorker(workerID, busyWith: job.id, now: epochNow())
         } catch {

@@ -159,6 +159,32 @@ extension IntakeStore {
         }
     }
 
+    /// Makes a job that has no input file (billing, statements), queued.
+    public func createJob(kind: JobKindName, params: [String: String], settings: KindSettings, now: Double) throws -> Int64 {
+        try transaction {
+            try connection.run("""
+                INSERT INTO jobs(kind, partner, feed, priority, state, max_attempts, run_after, created_at, timeout_seconds, params)
+                VALUES (?, 'staff', ?, ?, 'queued', ?, ?, ?, ?, ?)
+                """, kind.rawValue, "command", settings.priority, settings.maxAttempts ?? 3, now, now, settings.timeoutSeconds, JSONText.encode(params))
+            let id = connection.lastInsertRowID
+            try recordHistory(job: id, from: nil, to: .queued, attempt: 0, reason: "requested from the command line", at: now)
+            return id
+        }
+    }
+
+    /// Claims one particular queued job (for a command that runs it itself).
+    public func claimJob(id: Int64, owner: String, leaseSeconds: Double, now: Double) throws -> JobRecord? {
+        try transaction {
+            guard let row = try connection.fetchOne("""
+                UPDATE jobs SET state = 'running', lease_owner = ?2, lease_expires_at = ?3, attempts = attempts + 1, started_at = coalesce(started_at, ?4)
+                WHERE id = ?1 AND state = 'queued' RETURNING *
+                """, id, owner, now + leaseSeconds, now) else { return nil }
+            let job = JobRecord(row)
+            try recordHistory(job: id, from: .queued, to: .running, attempt: job.attempts, reason: "run by \(owner)", at: now)
+            return job
+        }
+    }
+
     // MARK: Stats and alerts
 
     public func recordStat(_ name: String, value: Double, keepMaximum: Bool = false, now: Double) throws {

@@ -214,5 +214,65 @@ enum Schema {
                 updated_at REAL NOT NULL
             ) STRICT;
             """),
+        .init(version: 4, name: "HME/DME records: patients, payers, rentals, fees, remittances, inventory, billing", sql: """
+            -- Every insert or update of a domain record, with the job and file that made it.
+            CREATE TABLE record_changes (
+                id INTEGER PRIMARY KEY, at REAL NOT NULL, table_name TEXT NOT NULL, record_key TEXT NOT NULL,
+                action TEXT NOT NULL, job_id INTEGER NOT NULL, file_id INTEGER
+            ) STRICT;
+            CREATE INDEX record_changes_by_key ON record_changes(table_name, record_key);
+            CREATE TABLE patients (
+                partner TEXT NOT NULL, patient_id TEXT NOT NULL, last_name TEXT, first_name TEXT, dob TEXT, payer_id TEXT,
+                address_line TEXT, city TEXT, state TEXT, zip TEXT, source_file_id INTEGER, source_job_id INTEGER,
+                PRIMARY KEY (partner, patient_id)) STRICT;
+            CREATE TABLE payers (
+                partner TEXT NOT NULL, payer_id TEXT NOT NULL, name TEXT, kind TEXT, source_file_id INTEGER, source_job_id INTEGER,
+                PRIMARY KEY (partner, payer_id)) STRICT;
+            CREATE TABLE rentals (
+                partner TEXT NOT NULL, rental_id TEXT NOT NULL, patient_id TEXT, payer_id TEXT, hcpcs TEXT, serial_number TEXT,
+                start_date TEXT, purchase_price_cents INTEGER, fee_schedule INTEGER, status TEXT, status_date TEXT,
+                pause_start TEXT, pause_end TEXT, billing_npi TEXT, source_file_id INTEGER, source_job_id INTEGER,
+                PRIMARY KEY (partner, rental_id)) STRICT;
+            CREATE INDEX rentals_by_patient ON rentals(partner, patient_id, hcpcs);
+            CREATE TABLE fee_schedules (
+                partner TEXT NOT NULL, payer_id TEXT NOT NULL, hcpcs TEXT NOT NULL, modifier TEXT NOT NULL, allowed_cents INTEGER,
+                source_file_id INTEGER, source_job_id INTEGER, PRIMARY KEY (partner, payer_id, hcpcs, modifier)) STRICT;
+            CREATE TABLE remittance_payments (
+                id INTEGER PRIMARY KEY, partner TEXT NOT NULL, payer_id TEXT NOT NULL, payer_control_number TEXT NOT NULL,
+                claim_id TEXT NOT NULL, patient_id TEXT, status TEXT NOT NULL, charge_cents INTEGER NOT NULL, paid_cents INTEGER NOT NULL,
+                adjustments TEXT NOT NULL, patient_share_cents INTEGER NOT NULL, category TEXT NOT NULL, claim_ref INTEGER,
+                reverses_id INTEGER, job_id INTEGER NOT NULL, file_id INTEGER, created_at REAL NOT NULL,
+                UNIQUE (partner, payer_control_number, claim_id, status)) STRICT;
+            CREATE INDEX remittance_by_claim ON remittance_payments(partner, claim_id);
+            ALTER TABLE claims ADD COLUMN paid_cents INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE claims ADD COLUMN adjustment_cents INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE claims ADD COLUMN patient_cents INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE claims ADD COLUMN payment_status TEXT;
+            ALTER TABLE service_lines ADD COLUMN diagnoses TEXT;
+            ALTER TABLE service_lines ADD COLUMN diagnosis_pointers TEXT;
+            ALTER TABLE service_lines ADD COLUMN rental_month INTEGER;
+            CREATE TABLE items (
+                partner TEXT NOT NULL, item_id TEXT NOT NULL, description TEXT, hcpcs TEXT, serialized INTEGER, reorder_point INTEGER,
+                max_level INTEGER, unit_cost_cents INTEGER, source_file_id INTEGER, source_job_id INTEGER,
+                PRIMARY KEY (partner, item_id)) STRICT;
+            CREATE TABLE stock_movements (
+                partner TEXT NOT NULL, movement_id TEXT NOT NULL, warehouse_id TEXT NOT NULL, item_id TEXT NOT NULL, kind TEXT NOT NULL,
+                quantity INTEGER NOT NULL, serial_number TEXT, movement_date TEXT NOT NULL, job_id INTEGER NOT NULL, file_id INTEGER,
+                PRIMARY KEY (partner, movement_id)) STRICT;
+            CREATE TABLE stock_on_hand (
+                partner TEXT NOT NULL, warehouse_id TEXT NOT NULL, item_id TEXT NOT NULL, quantity INTEGER NOT NULL,
+                PRIMARY KEY (partner, warehouse_id, item_id)) STRICT;
+            CREATE TABLE serials_on_hand (
+                partner TEXT NOT NULL, serial_number TEXT NOT NULL, warehouse_id TEXT NOT NULL, item_id TEXT NOT NULL,
+                PRIMARY KEY (partner, serial_number)) STRICT;
+            CREATE TABLE inventory_counts (
+                id INTEGER PRIMARY KEY, job_id INTEGER NOT NULL, partner TEXT NOT NULL, warehouse_id TEXT NOT NULL, item_id TEXT NOT NULL,
+                serial_number TEXT, counted_quantity INTEGER NOT NULL, count_date TEXT NOT NULL) STRICT;
+            CREATE TABLE rental_bills (
+                partner TEXT NOT NULL, rental_id TEXT NOT NULL, month TEXT NOT NULL, rental_month INTEGER NOT NULL,
+                patient_id TEXT, payer_id TEXT, hcpcs TEXT, modifiers TEXT, amount_cents INTEGER, status TEXT NOT NULL,
+                reason TEXT NOT NULL, job_id INTEGER NOT NULL, created_at REAL NOT NULL,
+                PRIMARY KEY (partner, rental_id, month)) STRICT;
+            """),
     ])
 }

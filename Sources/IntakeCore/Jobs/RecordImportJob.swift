@@ -1,0 +1,130 @@
+import Foundation
+import SQLiteStore
+import XMLStream
+
+/// Imports a domain feed (patients, payers, rentals, fee schedules, remittances, items, stock
+/// movements, inventory counts), CSV or XML, with the same guarantees as claims: one streaming
+/// pass, one transaction with the job's outcome, the feed's error policy, every bad row listed.
+struct RecordImportJob: JobKind {
+    let name: JobKindName
+    var stages: [Stage] { [.parse, .validate, .load, .deliver] }
+
+    func run(_ context: JobContext) throws -> JobOutcome {
+        let store = context.store
+        let steps = FileIntakeSteps(context: context)
+        let feed = context.feed ?? FeedRule(name: name.rawValue, pattern: "*", kind: name)
+        guard let layout = Layouts.layout(for: name), var applier = makeApplier() else {
+            throw JobError.transient("no layout for \(name.rawValue)")
+        }
+        let tasks = try store.transaction {
+            try store.createTasks(job: context.job, stages: [.parse, .validate, .load], worker: context.workerID, now: epochNow())
+        }
+        let parseTask = tasks[.parse] ?? 0, validateTask = tasks[.validate] ?? 0, loadTask = tasks[.load] ?? 0
+        let allTasks = [parseTask, validateTask, loadTask]
+        let (file, path) = try steps.workFilePath()
+        let screened = try steps.hashAndScreen(file: file, path: path, parseTask: parseTask)
+        if let outcome = screened.outcome { return outcome }
+
+        var stream: any RawRecordStream
+        do {
+            switch feed.format {
+            case .csv, .archive:
+                var options = CSVReader.Options()
+                options.delimiter = feed.delimiter.utf8.first ?? UInt8(ascii: ",")
+                options.encoding = feed.encoding
+                let reader: CSVReader
+                do { reader = try CSVReader(path: path, options: options) } catch {
+                    return try steps.rejectFile(code: error.code, message: error.message, tasks: allTasks)
+                }
+                stream = try CSVLayoutStream(reader: reader, layout: layout, aliases: feed.columnAliases)
+            case .xml:
+                let schemaPath = try feed.schema.map { try SchemaLibrary.path(for: $0, spool: context.spool) }
+                do { stream = XMLLayoutStream(reader: try XMLStreamReader(path: path, schemaPath: schemaPath), layout: layout) } catch {
+                    return try steps.rejectFile(code: ErrorCode(rawValue: error.code.rawValue) ?? .xmlMalformed, message: error.message, line: error.line, tasks: allTasks)
+                }
+            }
+        } catch let failure as RecordStreamFailure {
+            return try steps.rejectFile(code: failure.error.code, message: failure.error.message, line: failure.error.line, field: failure.error.field, tasks: allTasks)
+        }
+        try store.finishTask(parseTask, state: "succeeded", done: screened.size, now: epochNow())
+
+        let validator = LayoutValidator(layout: layout, today: context.today)
+        return try store.transaction {
+            try store.startTask(validateTask, total: nil, now: epochNow())
+            try store.startTask(loadTask, total: nil, now: epochNow())
+            try store.connection.execute("SAVEPOINT record_rows")
+            let applyContext = ApplyContext(connection: store.connection,
+                                            writer: RecordWriter(connection: store.connection, jobID: context.job.id, fileID: file.id),
+                                            partner: file.partner, jobID: context.job.id, fileID: file.id)
+            var collector = ErrorCollector(limit: context.config.maxListedErrors)
+            var rowErrors: [RowError] = []
+            var rowsRead = 0, rowsLoaded = 0, rowsRejected = 0
+            var fatal: RowError?
+            while true {
+                let raw: RawRecord
+                do {
+                    guard let next = try stream.next() else { break }
+                    raw = next
+                } catch let failure as RecordStreamFailure {
+                    if failure.isFatal { fatal = failure.error; break }
+                    rowsRead += 1
+                    rowsRejected += 1
+                    collector.add(failure.error)
+                    continue
+                }
+                rowsRead += 1
+                if rowsRead % 4096 == 0 { try context.cancellation.check() }
+                rowErrors.removeAll(keepingCapacity: true)
+                guard let record = validator.validate(raw, errors: &rowErrors) else {
+                    rowsRejected += 1
+                    collector.add(contentsOf: rowErrors)
+                    continue
+                }
+                let problems = try applier.apply(record, applyContext)
+                if problems.isEmpty { rowsLoaded += 1 } else {
+                    rowsRejected += 1
+                    collector.add(contentsOf: problems)
+                }
+            }
+            if let fatal { collector.add(fatal) }
+            let fileErrors = fatal == nil ? try applier.finish(applyContext) : []
+            collector.add(contentsOf: fileErrors)
+            var outcome = JobOutcome(state: .succeeded, reason: "")
+            outcome.rowsRead = rowsRead
+            outcome.rowsRejected = rowsRejected
+            outcome.errorCount = collector.total
+            let tooMany = feed.errorPolicy == .skipRows && (feed.maxErrors?.isExceeded(errors: rowsRejected, rows: rowsRead) ?? false)
+            let rollBack = fatal != nil || !fileErrors.isEmpty || tooMany || (feed.errorPolicy == .abort && collector.total > 0) || (rowsLoaded == 0 && rowsRejected > 0)
+            if rollBack {
+                try store.connection.execute("ROLLBACK TO record_rows")
+                outcome.state = .rejected
+                outcome.rowsSkipped = rowsLoaded
+                outcome.errorCode = fatal?.code ?? fileErrors.first?.code ?? (tooMany ? .tooManyErrors : nil)
+                outcome.reason = fatal.map { "\($0.code.rawValue): \($0.message); nothing loaded" }
+                    ?? fileErrors.first.map { "\($0.code.rawValue): \($0.message); nothing loaded" }
+                    ?? "\(rowsRejected) of \(rowsRead) records have errors (policy \(feed.errorPolicy.rawValue)); nothing loaded"
+            } else {
+                outcome.rowsLoaded = rowsLoaded
+                outcome.state = rowsRejected > 0 ? .partiallySucceeded : .succeeded
+                outcome.reason = "\(rowsLoaded) records loaded\(rowsRejected > 0 ? ", \(rowsRejected) rejected" : "")"
+            }
+            outcome.errorCode = outcome.errorCode ?? collector.mostFrequentCode
+            outcome.errorMessage = collector.total > 0 ? outcome.reason : nil
+            try store.connection.execute("RELEASE record_rows")
+            try store.recordErrors(job: context.job.id, listed: collector.listed, counts: collector.counts)
+            try store.finishTask(validateTask, state: fatal == nil ? "succeeded" : "failed", done: Int64(rowsRead), error: fatal?.message, now: epochNow())
+            try store.finishTask(loadTask, state: rollBack ? "skipped" : "succeeded", done: Int64(outcome.rowsLoaded), now: epochNow())
+            try store.finish(job: context.job, outcome: outcome, fileState: outcome.state.isAccepted ? "done" : "rejected", now: epochNow())
+            return outcome
+        }
+    }
+
+    private func makeApplier() -> (any RecordApplier)? {
+        switch name {
+        case .remittanceImport: return RemittanceApplier()
+        case .stockMovementsImport: return StockMovementApplier()
+        case .inventoryCountImport: return InventoryCountApplier()
+        default: return UpsertApplier.appliers(for: name)
+        }
+    }
+}
