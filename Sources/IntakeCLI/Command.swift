@@ -84,7 +84,7 @@ public enum IntakeCommandLine {
         } catch let error as UsageError {
             return usageFailure(error.message, usage: "usage: \(command.usage)")
         } catch {
-            FileHandle.standardError.write(Data("intake \(command.name): error: \(error)\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("intake \(command.name): error: \(error)\n".utf8))
             return 1
         }
     }
@@ -109,7 +109,7 @@ public enum IntakeCommandLine {
     }
 
     static func usageFailure(_ message: String, usage: String) -> Int32 {
-        FileHandle.standardError.write(Data("intake: \(message)\n\(usage)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("intake: \(message)\n\(usage)\n".utf8))
         return 64
     }
 }

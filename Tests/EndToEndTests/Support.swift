@@ -15,8 +15,8 @@ struct Harness {
     }
 
     /// A fresh spool with a fast settle window, plus any extra configuration keys.
-    init(settleSeconds: Double = 0.4, workers: Int = 2, extraConfig: String = "") throws {
-        root = NSTemporaryDirectory() + "intake-e2e-\(UUID().uuidString)"
+    init(base: String = NSTemporaryDirectory(), settleSeconds: Double = 0.4, workers: Int = 2, extraConfig: String = "") throws {
+        root = (base.hasSuffix("/") ? base : base + "/") + "intake-e2e-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: root + "/spool/inbox", withIntermediateDirectories: true)
         let config = """
             {

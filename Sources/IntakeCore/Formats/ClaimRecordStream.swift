@@ -4,6 +4,8 @@ protocol ClaimRecordStream {
     /// The next record, or `nil` at the end. A failure that spoils one record (invalid UTF-8
     /// in it) is not fatal; the stream goes on after it. A fatal one ends the file.
     mutating func next() throws(RecordStreamFailure) -> Record?
+    /// True when the last record read ended at end of file without a line break.
+    var lastRecordWasCut: Bool { get }
 }
 
 struct RecordStreamFailure: Error {
@@ -14,6 +16,7 @@ struct RecordStreamFailure: Error {
 /// CSV as a record stream (the header was read when the stream was made).
 struct CSVClaimStream: ClaimRecordStream {
     let records: CSVClaimRecords
+    var lastRecordWasCut: Bool { records.reader.lastRecordHadNoLineEnd }
 
     mutating func next() throws(RecordStreamFailure) -> CSVClaimRecords.Record? {
         let reader = records.reader

@@ -13,6 +13,8 @@ struct RawRecord {
 
 protocol RawRecordStream {
     mutating func next() throws(RecordStreamFailure) -> RawRecord?
+    /// True when the last record read ended at end of file without a line break.
+    var lastRecordWasCut: Bool { get }
 }
 
 /// CSV records mapped to a layout's fields by header name (case-insensitive, aliases).
@@ -22,6 +24,7 @@ struct CSVLayoutStream: RawRecordStream {
     /// Record position of each layout field, -1 when absent.
     let positions: [Int]
     let headerCount: Int
+    var lastRecordWasCut: Bool { reader.lastRecordHadNoLineEnd }
 
     /// Reads the header; a missing required column or a repeated one refuses the file.
     init(reader: CSVReader, layout: RecordLayout, aliases: [String: String]) throws(RecordStreamFailure) {
@@ -88,6 +91,7 @@ struct XMLLayoutStream: RawRecordStream {
     let layout: RecordLayout
     private var count = 0
     private var sawRoot = false
+    var lastRecordWasCut: Bool { false }
 
     init(reader: XMLStreamReader, layout: RecordLayout) {
         self.reader = reader

@@ -7,6 +7,8 @@ struct XMLClaimStream: ClaimRecordStream {
     let reader: XMLStreamReader
     private var recordCount = 0
     private var sawRoot = false
+    /// An XML document cut short fails as malformed ("likely an incomplete upload") instead.
+    var lastRecordWasCut: Bool { false }
 
     init(reader: XMLStreamReader) {
         self.reader = reader

@@ -94,6 +94,7 @@ struct ClaimsLoadPass {
             var rowErrors: [RowError] = []
             var rowsRead = 0, rowsLoaded = 0, rowsRejected = 0
             var fatal: RowError?
+            var lastFailed: RowError?
             let maxRows = context.config.partnerLimits[file.partner]?.maxRows
             while true {
                 let record: Stream.Record
@@ -120,9 +121,11 @@ struct ClaimsLoadPass {
                     break
                 }
                 rowErrors.removeAll(keepingCapacity: true)
+                lastFailed = nil
                 guard let line = validator.validate(record, errors: &rowErrors) else {
                     rowsRejected += 1
                     collector.add(contentsOf: rowErrors)
+                    lastFailed = rowErrors.first
                     continue
                 }
                 // A rental line without its month: count it from the partner's rental record.
@@ -144,6 +147,11 @@ struct ClaimsLoadPass {
                 }
             }
             if let fatal { collector.add(fatal) }
+            if fatal == nil, let cut = lastFailed, stream.lastRecordWasCut {
+                collector.add(RowError(line: cut.line, record: cut.record, byteOffset: cut.byteOffset, column: 0, field: "", code: .incompleteUpload,
+                                       message: "the last record is cut short and the file does not end with a line break: most likely an incomplete upload; send the whole file again",
+                                       value: ""))
+            }
             var outcome = JobOutcome(state: .succeeded, reason: "")
             outcome.rowsRead = rowsRead
             outcome.errorCount = collector.total

@@ -9,6 +9,8 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case unknownFeed = "file.unknown_feed"
     case unsupportedFormat = "file.unsupported_format"
     case tooManyErrors = "file.too_many_errors"
+    /// The last record is cut short without a line end: most likely an upload that was aborted.
+    case incompleteUpload = "file.incomplete_upload"
 
     // CSV structure.
     case noHeader = "csv.no_header"

@@ -61,6 +61,13 @@ final class Coordinator {
             try store.recordStat("peak_running", value: Double(Int(running) + result.claimed.count), keepMaximum: true, now: now)
         }
         step("reading cancel requests") { result.cancelRequests = try store.cancelRequests(among: request.running) }
+        step("requeueing orphaned jobs") {
+            // A worker that could not record its job's outcome (the disk was full, the database
+            // failed) leaves the job `running` with no one working on it: queue it again.
+            let busy = Set(request.running).union(result.claimed.map(\.job.id))
+            let orphans = try store.requeueOrphans(ownerPrefix: daemonID + "/", except: busy, retryAfter: config.retryBaseSeconds, now: now)
+            if !orphans.isEmpty { log.warning("requeued jobs whose worker could not record an outcome", ["jobs": orphans.map(String.init).joined(separator: ",")]) }
+        }
         if request.heartbeat {
             step("heartbeat") {
                 for id in request.slotIDs { try store.extendLeases(owner: id, leaseSeconds: config.leaseSeconds, now: now) }

@@ -50,6 +50,12 @@ final class InboxWatcher {
                 seen.insert(path)
                 let settled = tracker.observe(path, size: status.size, modified: status.modifiedNanoseconds, now: now)
                 guard settled || marker != nil else { continue }
+                // Quiet is not finished: an SFTP server that still holds the file open for
+                // writing is mid-upload, however long it has paused.
+                if marker == nil && OpenFileDetector.isOpenForWriting(path) {
+                    tracker.touch(path, now: now)
+                    continue
+                }
                 partnerReady.append(Candidate(partner: partner, name: name, path: path, size: status.size, marker: marker))
             }
             if !partnerReady.isEmpty { ready.append(partnerReady) }

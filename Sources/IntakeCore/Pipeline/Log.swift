@@ -29,7 +29,8 @@ public struct Log: Sendable {
         guard level.rank >= minimum.rank else { return }
         let fields = metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quote($0.value))" }.joined(separator: " ")
         let line = "\(isoTimestamp(epochNow())) \(level.rawValue) \(message)\(fields.isEmpty ? "" : " " + fields)\n"
-        Self.lock.withLock { _ in FileHandle.standardError.write(Data(line.utf8)) }
+        // The throwing write: a log line that cannot be written (a full disk) must not stop the daemon.
+        Self.lock.withLock { _ in try? FileHandle.standardError.write(contentsOf: Data(line.utf8)) }
     }
 
     private static func quote(_ value: String) -> String {

@@ -34,6 +34,11 @@ public struct SettleTracker: Sendable {
 
     public func firstSeen(_ path: String) -> Double? { observations[path]?.firstSeen }
 
+    /// Restarts the window (the file turned out to be still open for writing).
+    public mutating func touch(_ path: String, now: Double) {
+        observations[path]?.lastChange = now
+    }
+
     /// Forgets paths that are gone (claimed, renamed or deleted by the partner).
     public mutating func keepOnly(_ paths: Set<String>) {
         observations = observations.filter { paths.contains($0.key) }
