@@ -56,7 +56,7 @@ struct JobEngineTests {
         defer { daemon.terminate(); daemon.waitUntilExit() }
         #expect(harness.wait(timeout: 30) { harness.exists("outbox/acme/slow.csv.result.json") })
         #expect(try harness.manifest(partner: "acme", name: "slow.csv")["state"] as? String == "timed_out")
-        #expect(try harness.count("SELECT count(*) FROM workers WHERE status = 'busy'") == 0)
+        #expect(harness.wait(timeout: 10) { ((try? harness.count("SELECT count(*) FROM workers WHERE status = 'busy'")) ?? 1) == 0 }, "the worker is free again")
     }
 
     @Test("a running job cancelled from the command line stops within a second")

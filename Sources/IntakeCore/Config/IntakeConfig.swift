@@ -114,6 +114,9 @@ public struct FeedRule: Sendable, Equatable, Codable {
     public var priority: Int
     /// Header aliases: partner's name → layout column name.
     public var columnAliases: [String: String]
+    /// A CSV whose last record has no line break is most likely a cut upload: that record is
+    /// refused with `file.incomplete_upload`. Off for partners whose exports end without one.
+    public var requireFinalNewline = true
 
     public init(name: String, pattern: String, kind: JobKindName = .claimsImport, format: FileFormat = .csv,
                 errorPolicy: ErrorPolicy = .abort, maxErrors: ErrorLimit? = nil, delimiter: String = ",",
@@ -141,7 +144,7 @@ public struct FeedRule: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case name, pattern, kind, format, errorPolicy = "error_policy", maxErrors = "max_errors", delimiter, encoding, schema
-        case doneMarker = "done_marker", priority, columnAliases = "column_aliases"
+        case doneMarker = "done_marker", priority, columnAliases = "column_aliases", requireFinalNewline = "require_final_newline"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -158,6 +161,7 @@ public struct FeedRule: Sendable, Equatable, Codable {
         doneMarker = try container.decodeIfPresent(String.self, forKey: .doneMarker)
         priority = try container.decodeIfPresent(Int.self, forKey: .priority) ?? 100
         columnAliases = try container.decodeIfPresent([String: String].self, forKey: .columnAliases) ?? [:]
+        requireFinalNewline = try container.decodeIfPresent(Bool.self, forKey: .requireFinalNewline) ?? true
     }
 }
 

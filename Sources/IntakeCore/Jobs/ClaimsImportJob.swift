@@ -94,8 +94,7 @@ struct ClaimsLoadPass {
             var rowErrors: [RowError] = []
             var rowsRead = 0, rowsLoaded = 0, rowsRejected = 0
             var fatal: RowError?
-            var lastFailed: RowError?
-            let maxRows = context.config.partnerLimits[file.partner]?.maxRows
+                        let maxRows = context.config.partnerLimits[file.partner]?.maxRows
             while true {
                 let record: Stream.Record
                 do {
@@ -120,12 +119,16 @@ struct ClaimsLoadPass {
                                      message: "the file has more than \(maxRows) records, the most partner \(file.partner) may send in one file", value: "")
                     break
                 }
+                if feed.requireFinalNewline && stream.lastRecordWasCut {
+                    rowsRejected += 1
+                    collector.add(RowError(line: record.line, record: record.record, byteOffset: record.byteOffset, column: 0, field: "", code: .incompleteUpload,
+                                           message: "the last record has no line break: the file looks cut short, most likely an incomplete upload; send the whole file again (or set require_final_newline: false for this feed)", value: ""))
+                    continue
+                }
                 rowErrors.removeAll(keepingCapacity: true)
-                lastFailed = nil
                 guard let line = validator.validate(record, errors: &rowErrors) else {
                     rowsRejected += 1
                     collector.add(contentsOf: rowErrors)
-                    lastFailed = rowErrors.first
                     continue
                 }
                 // A rental line without its month: count it from the partner's rental record.
@@ -147,11 +150,6 @@ struct ClaimsLoadPass {
                 }
             }
             if let fatal { collector.add(fatal) }
-            if fatal == nil, let cut = lastFailed, stream.lastRecordWasCut {
-                collector.add(RowError(line: cut.line, record: cut.record, byteOffset: cut.byteOffset, column: 0, field: "", code: .incompleteUpload,
-                                       message: "the last record is cut short and the file does not end with a line break: most likely an incomplete upload; send the whole file again",
-                                       value: ""))
-            }
             var outcome = JobOutcome(state: .succeeded, reason: "")
             outcome.rowsRead = rowsRead
             outcome.errorCount = collector.total

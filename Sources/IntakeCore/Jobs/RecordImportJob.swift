@@ -60,8 +60,7 @@ struct RecordImportJob: JobKind {
             var rowErrors: [RowError] = []
             var rowsRead = 0, rowsLoaded = 0, rowsRejected = 0
             var fatal: RowError?
-            var lastFailed: RowError?
-            while true {
+                        while true {
                 let raw: RawRecord
                 do {
                     guard let next = try stream.next() else { break }
@@ -75,12 +74,16 @@ struct RecordImportJob: JobKind {
                 }
                 rowsRead += 1
                 if rowsRead % 4096 == 0 { try context.cancellation.check() }
+                if feed.requireFinalNewline && stream.lastRecordWasCut {
+                    rowsRejected += 1
+                    collector.add(RowError(line: raw.line, record: raw.record, byteOffset: raw.byteOffset, column: 0, field: "", code: .incompleteUpload,
+                                           message: "the last record has no line break: the file looks cut short, most likely an incomplete upload; send the whole file again (or set require_final_newline: false for this feed)", value: ""))
+                    continue
+                }
                 rowErrors.removeAll(keepingCapacity: true)
-                lastFailed = nil
                 guard let record = validator.validate(raw, errors: &rowErrors) else {
                     rowsRejected += 1
                     collector.add(contentsOf: rowErrors)
-                    lastFailed = rowErrors.first
                     continue
                 }
                 let problems = try applier.apply(record, applyContext)
@@ -90,11 +93,6 @@ struct RecordImportJob: JobKind {
                 }
             }
             if let fatal { collector.add(fatal) }
-            if fatal == nil, let cut = lastFailed, stream.lastRecordWasCut {
-                collector.add(RowError(line: cut.line, record: cut.record, byteOffset: cut.byteOffset, column: 0, field: "", code: .incompleteUpload,
-                                       message: "the last record is cut short and the file does not end with a line break: most likely an incomplete upload; send the whole file again",
-                                       value: ""))
-            }
             let fileErrors = fatal == nil ? try applier.finish(applyContext) : []
             collector.add(contentsOf: fileErrors)
             var outcome = JobOutcome(state: .succeeded, reason: "")
