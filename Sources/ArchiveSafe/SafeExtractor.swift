@@ -23,6 +23,9 @@ public struct ArchiveRefusal: Error, Sendable, CustomStringConvertible {
         case ratioExceeded = "archive.ratio_exceeded"
         case encrypted = "archive.encrypted"
         case corrupt = "archive.corrupt"
+        case duplicateMember = "archive.duplicate_member"
+        /// Writing to the spool failed (a full disk): Intake's trouble, not the archive's.
+        case writeFailed = "archive.write_failed"
     }
     public let code: Code
     public let message: String
@@ -100,7 +103,9 @@ public enum SafeExtractor {
             }
             let descriptor = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
             guard descriptor >= 0 else {
-                throw refuse(.pathTraversal, "member \(entry.path) cannot be written (duplicate name?): \(String(cString: strerror(errno)))", member: entry.path)
+                let code = errno
+                throw refuse(code == EEXIST ? .duplicateMember : .writeFailed,
+                             code == EEXIST ? "the archive holds \(entry.path) twice" : "member \(entry.path) cannot be written: \(String(cString: strerror(code)))", member: entry.path)
             }
             members.append(ExtractedMember(path: relative, localPath: target, bytes: 0))
             var memberBytes: Int64 = 0
@@ -133,7 +138,7 @@ public enum SafeExtractor {
                     return true
                 }
                 guard ok else {
-                    failure = refuse(.corrupt, "writing member \(entry.path) failed: \(String(cString: strerror(errno)))", member: entry.path)
+                    failure = refuse(.writeFailed, "writing member \(entry.path) failed: \(String(cString: strerror(errno)))", member: entry.path)
                     break
                 }
                 written += Int64(count)

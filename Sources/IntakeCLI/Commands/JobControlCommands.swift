@@ -1,3 +1,4 @@
+import Foundation
 import IntakeCore
 
 /// `intake jobs cancel ID`.
@@ -17,9 +18,14 @@ struct JobsCancelCommand: IntakeCommand {
     }
 
     func run() async throws -> Int32 {
-        let store = try IntakeStore(spool: global.spool)
+        let store = try openWritableExistingStore(global.spool)
         do {
             let state = try store.requestCancel(job: id, reason: reason, now: epochNow())
+            if state == "cancelled" {
+                // Answer the partner now: its manifests, and the jobs that needed this one.
+                let cancelled = try store.cancelDependents(of: id, because: "dependency job \(id) was cancelled", now: epochNow())
+                for job in [id] + cancelled { try Deliverer(store: store).deliver(jobID: job) }
+            }
             print(state == "cancelled" ? "job \(id) cancelled" : "job \(id) is running; it stops at its next check (within about a second)")
             return 0
         } catch let error as JobControlError {
@@ -43,7 +49,7 @@ struct JobsRetryCommand: IntakeCommand {
     }
 
     func run() async throws -> Int32 {
-        let store = try IntakeStore(spool: global.spool)
+        let store = try openWritableExistingStore(global.spool)
         do {
             try store.retry(job: id, now: epochNow())
             print("job \(id) queued again")
@@ -72,7 +78,7 @@ struct JobsDependCommand: IntakeCommand {
     }
 
     func run() async throws -> Int32 {
-        let store = try IntakeStore(spool: global.spool)
+        let store = try openWritableExistingStore(global.spool)
         do {
             try store.addDependency(job: id, dependsOn: other)
             print("job \(id) now waits for job \(other)")
@@ -87,4 +93,12 @@ func jobID(from arguments: inout Arguments, command: String) throws(UsageError) 
     guard let word = arguments.positional() else { throw UsageError(message: "\(command) needs a job id") }
     guard let id = Int64(word), id > 0 else { throw UsageError(message: "'\(word)' is not a job id") }
     return id
+}
+
+/// Opens the spool's database for a command that changes it, refusing to create one.
+func openWritableExistingStore(_ spool: Spool) throws -> IntakeStore {
+    guard FileManager.default.fileExists(atPath: spool.databasePath) else {
+        throw CommandFailure(message: "no database at \(spool.databasePath); run 'intake init' or 'intake run' first, or pass --spool")
+    }
+    return try IntakeStore(spool: spool)
 }

@@ -40,6 +40,12 @@ struct ValidateCommand: IntakeCommand {
             feed.pattern = "*"
             config.partners[partner] = PartnerConfig(feeds: [feed])
         }
+        // A dry run has the whole file already: no done-markers to wait for.
+        config.partners[partner] = PartnerConfig(feeds: config.feeds(for: partner).map { feed in
+            var feed = feed
+            feed.doneMarker = nil
+            return feed
+        })
         config.settleSeconds = 0
         config.pollIntervalSeconds = 0.05
         config.workers = 1

@@ -33,7 +33,7 @@ extension IntakeConfig: Decodable {
         defaultFeeds = try container.decodeIfPresent([FeedRule].self, forKey: .defaultFeeds) ?? defaultFeeds
         partners = try container.decodeIfPresent([String: PartnerConfig].self, forKey: .partners) ?? partners
         archiveLimits = try container.decodeIfPresent(ArchiveLimits.self, forKey: .archiveLimits) ?? archiveLimits
-        kinds = try container.decodeIfPresent([String: KindSettings].self, forKey: .kinds) ?? kinds
+        kinds = try container.decodeIfPresent([String: KindOverrides].self, forKey: .kinds) ?? kinds
         partnerLimits = try container.decodeIfPresent([String: PartnerLimits].self, forKey: .partnerLimits) ?? partnerLimits
         minFreeDiskBytes = try container.decodeIfPresent(Int64.self, forKey: .minFreeDiskBytes) ?? minFreeDiskBytes
         maxClaimsPerPoll = try container.decodeIfPresent(Int.self, forKey: .maxClaimsPerPoll) ?? maxClaimsPerPoll
@@ -89,10 +89,12 @@ extension IntakeConfig: Decodable {
             try require(JobKindName(rawValue: name) != nil, "job_kinds.\(name): no such job kind (kinds: \(JobKindName.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         for (name, settings) in kinds {
-            try require(settings.timeoutSeconds > 0, "job_kinds.\(name).timeout_seconds must be positive")
+            try require((settings.timeoutSeconds ?? 1) > 0, "job_kinds.\(name).timeout_seconds must be positive")
             try require((settings.maxAttempts ?? 1) >= 1, "job_kinds.\(name).max_attempts must be at least 1")
         }
+        let schedulable: Set<JobKindName> = [.report, .rentalBilling, .statements]
         for schedule in schedules {
+            try require(schedulable.contains(schedule.kind), "schedules \(schedule.name): kind \(schedule.kind.rawValue) cannot be scheduled (it needs an input file); use report, rental_billing or statements")
             do { _ = try CronExpression(schedule.cron) } catch {
                 throw ConfigError(path: path, message: "schedules \(schedule.name): \(error)")
             }
@@ -109,6 +111,7 @@ extension IntakeConfig: Decodable {
         for (key, feed) in allFeeds {
             try require(feed.delimiter.utf8.count == 1, "\(key) \(feed.name): delimiter must be one character, got \"\(feed.delimiter)\"")
             try require(!feed.pattern.isEmpty, "\(key) \(feed.name): pattern must not be empty")
+            try require(feed.doneMarker.map { !$0.isEmpty } ?? true, "\(key) \(feed.name): done_marker must not be empty (leave it out instead)")
         }
     }
 }

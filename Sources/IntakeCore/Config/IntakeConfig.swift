@@ -24,7 +24,7 @@ public struct IntakeConfig: Sendable, Equatable {
     /// Detailed errors kept per file (counts stay exact beyond it).
     public var maxListedErrors: Int = 10_000
     /// Per job kind settings, by kind name (`claims_import`, `archive`, `report`).
-    public var kinds: [String: KindSettings] = [:]
+    public var kinds: [String: KindOverrides] = [:]
     /// Per partner limits.
     public var partnerLimits: [String: PartnerLimits] = [:]
     /// Under this much free space on the spool's disk nothing new is claimed.
@@ -110,8 +110,8 @@ public struct FeedRule: Sendable, Equatable, Codable {
     /// When set, a file is ready once `NAME + done_marker` exists (e.g. `.done`, `.ok`),
     /// without waiting for the settle window; the marker is removed after the claim.
     public var doneMarker: String?
-    /// Higher runs first.
-    public var priority: Int
+    /// Higher runs first; `nil` takes the job kind's priority (`job_kinds`).
+    public var priority: Int?
     /// Header aliases: partner's name → layout column name.
     public var columnAliases: [String: String]
     /// A CSV whose last record has no line break is most likely a cut upload: that record is
@@ -121,7 +121,7 @@ public struct FeedRule: Sendable, Equatable, Codable {
     public init(name: String, pattern: String, kind: JobKindName = .claimsImport, format: FileFormat = .csv,
                 errorPolicy: ErrorPolicy = .abort, maxErrors: ErrorLimit? = nil, delimiter: String = ",",
                 encoding: TextEncoding = .utf8, schema: String? = nil, doneMarker: String? = nil,
-                priority: Int = 100, columnAliases: [String: String] = [:]) {
+                priority: Int? = nil, columnAliases: [String: String] = [:]) {
         self.name = name
         self.pattern = pattern
         self.kind = kind
@@ -159,7 +159,7 @@ public struct FeedRule: Sendable, Equatable, Codable {
         encoding = try container.decodeIfPresent(TextEncoding.self, forKey: .encoding) ?? .utf8
         schema = try container.decodeIfPresent(String.self, forKey: .schema)
         doneMarker = try container.decodeIfPresent(String.self, forKey: .doneMarker)
-        priority = try container.decodeIfPresent(Int.self, forKey: .priority) ?? 100
+        priority = try container.decodeIfPresent(Int.self, forKey: .priority)
         columnAliases = try container.decodeIfPresent([String: String].self, forKey: .columnAliases) ?? [:]
         requireFinalNewline = try container.decodeIfPresent(Bool.self, forKey: .requireFinalNewline) ?? true
     }

@@ -50,6 +50,7 @@ struct ArchiveJob: JobKind {
             members = try SafeExtractor.extract(archive: path, into: folder, limits: extraction)
         } catch {
             FileSystem.removeTree(folder)
+            if error.code == .writeFailed { throw JobError.transient(error.message) }
             return try steps.rejectFile(code: ErrorCode(rawValue: error.code.rawValue) ?? .archiveCorrupt,
                                         message: error.message + " (\(error.bytesWritten) bytes had been written; all removed)",
                                         field: error.member, tasks: [extractTask])
@@ -64,7 +65,7 @@ struct ArchiveJob: JobKind {
                 let baseName = (member.path as NSString).lastPathComponent
                 let feed = router.feed(partner: file.partner, fileName: baseName, path: member.localPath)
                 let child = try store.recordArchiveMember(parentJob: context.job, parentFile: file, memberPath: member.path, size: member.bytes,
-                                                          feed: feed, maxAttempts: context.config.maxAttempts, now: epochNow())
+                                                          feed: feed, maxAttempts: context.config.maxAttempts(for: feed.kind), now: epochNow())
                 let target = context.spool.absolute(child.workPath)
                 try FileSystem.makeDirectory((target as NSString).deletingLastPathComponent)
                 try FileSystem.rename(member.localPath, to: target)

@@ -28,7 +28,9 @@ struct RecordImportJob: JobKind {
         var stream: any RawRecordStream
         do {
             switch feed.format {
-            case .csv, .archive:
+            case .archive:
+                return try steps.rejectFile(code: .unsupportedFormat, message: "feed \(feed.name) sends archives to \(name.rawValue); give archives their own feed with format archive", tasks: allTasks)
+            case .csv:
                 var options = CSVReader.Options()
                 options.delimiter = feed.delimiter.utf8.first ?? UInt8(ascii: ",")
                 options.encoding = feed.encoding
@@ -74,6 +76,11 @@ struct RecordImportJob: JobKind {
                 }
                 rowsRead += 1
                 if rowsRead % 4096 == 0 { try context.cancellation.check() }
+                if let maxRows = context.config.partnerLimits[file.partner]?.maxRows, rowsRead > maxRows {
+                    fatal = RowError(line: raw.line, record: raw.record, byteOffset: raw.byteOffset, column: 0, field: "", code: .tooManyRows,
+                                     message: "the file has more than \(maxRows) records, the most partner \(file.partner) may send in one file", value: "")
+                    break
+                }
                 if feed.requireFinalNewline && stream.lastRecordWasCut {
                     rowsRejected += 1
                     collector.add(RowError(line: raw.line, record: raw.record, byteOffset: raw.byteOffset, column: 0, field: "", code: .incompleteUpload,
@@ -100,6 +107,11 @@ struct RecordImportJob: JobKind {
             outcome.rowsRejected = rowsRejected
             outcome.errorCount = collector.total
             let tooMany = feed.errorPolicy == .skipRows && (feed.maxErrors?.isExceeded(errors: rowsRejected, rows: rowsRead) ?? false)
+            if tooMany, let limit = feed.maxErrors {
+                collector.add(RowError(line: 0, record: 0, byteOffset: 0, column: 0, field: "", code: .tooManyErrors,
+                                       message: "\(rowsRejected) of \(rowsRead) records have errors, more than the feed allows (\(limit.description)); nothing loaded", value: ""))
+                outcome.errorCount = collector.total
+            }
             let rollBack = fatal != nil || !fileErrors.isEmpty || tooMany || (feed.errorPolicy == .abort && collector.total > 0) || (rowsLoaded == 0 && rowsRejected > 0)
             if rollBack {
                 try store.connection.execute("ROLLBACK TO record_rows")

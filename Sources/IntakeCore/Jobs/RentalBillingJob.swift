@@ -32,6 +32,7 @@ struct RentalBillingJob: JobKind {
             let rentals = try store.connection.fetchAll("SELECT * FROM rentals WHERE (? IS NULL OR partner = ?) ORDER BY partner, rental_id", partnerFilter, partnerFilter)
             for rental in rentals {
                 examined += 1
+                if examined % 1024 == 0 { try context.cancellation.check() }
                 guard let partner = rental.string("partner"), let rentalID = rental.string("rental_id"), let hcpcs = rental.string("hcpcs"),
                       let start = rental.string("start_date").flatMap(CivilDate.init(iso:)) else { continue }
                 guard start <= last else { continue }

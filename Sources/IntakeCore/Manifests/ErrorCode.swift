@@ -43,6 +43,7 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case archiveEncrypted = "archive.encrypted"
     case archiveCorrupt = "archive.corrupt"
     case archiveEmpty = "archive.empty"
+    case archiveDuplicateMember = "archive.duplicate_member"
 
     // Field values.
     case required = "value.required"

@@ -35,6 +35,9 @@ enum ClaimsSchema {
               <xs:element name="units" type="text" minOccurs="1"/>
               <xs:element name="charge_amount" type="text" minOccurs="1"/>
               <xs:element name="notes" type="text" minOccurs="0"/>
+              <xs:element name="rental_month" type="text" minOccurs="0"/>
+              <xs:element name="diagnoses" type="text" minOccurs="0"/>
+              <xs:element name="diagnosis_pointers" type="text" minOccurs="0"/>
             </xs:all>
           </xs:complexType>
         </xs:element>

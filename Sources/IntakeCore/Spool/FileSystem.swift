@@ -80,9 +80,39 @@ public enum FileSystem {
         close(descriptor)
     }
 
-    /// Copies a file through a temp name and rename, so the copy is never seen half-written.
+    /// Copies a file through a temp name and rename, so the copy is never seen half-written;
+    /// streams 1 MiB at a time, so memory does not grow with the file.
     public static func copyAtomically(_ source: String, to target: String) throws {
-        let data = try Data(contentsOf: URL(fileURLWithPath: source))
-        try AtomicFileWriter.write(data, to: target)
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw FileSystemError(operation: "open", path: source, errorNumber: errno) }
+        defer { close(input) }
+        let folder = (target as NSString).deletingLastPathComponent
+        try makeDirectory(folder)
+        let temporary = "\(folder)/.\((target as NSString).lastPathComponent).\(getpid()).copy"
+        let output = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard output >= 0 else { throw FileSystemError(operation: "create", path: temporary, errorNumber: errno) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var failure: FileSystemError?
+        copying: while true {
+            let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if count < 0 { if errno == EINTR { continue }; failure = FileSystemError(operation: "read", path: source, errorNumber: errno); break }
+            if count == 0 { break }
+            var offset = 0
+            while offset < count {
+                let written = buffer.withUnsafeBytes { raw -> Int in
+                    guard let base = raw.baseAddress else { return -1 }
+                    return write(output, base + offset, count - offset)
+                }
+                if written < 0 { if errno == EINTR { continue }; failure = FileSystemError(operation: "write", path: temporary, errorNumber: errno); break copying }
+                offset += written
+            }
+        }
+        if failure == nil && fsync(output) != 0 { failure = FileSystemError(operation: "fsync", path: temporary, errorNumber: errno) }
+        close(output)
+        if let failure {
+            unlink(temporary)
+            throw failure
+        }
+        try rename(temporary, to: target)
     }
 }

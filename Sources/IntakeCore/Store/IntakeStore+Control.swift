@@ -54,6 +54,9 @@ extension IntakeStore {
     public func addDependency(job: Int64, dependsOn: Int64, onFailure: String = "cancel") throws {
         try transaction {
             guard job != dependsOn else { throw JobControlError(message: "job \(job) cannot depend on itself") }
+            if let state = try self.job(id: job)?.state, state != .queued {
+                throw JobControlError(message: "job \(job) is \(state.rawValue); only a queued job can be made to wait")
+            }
             guard try self.job(id: dependsOn) != nil, try self.job(id: job) != nil else {
                 throw JobControlError(message: "no job \(try self.job(id: job) == nil ? job : dependsOn)")
             }

@@ -58,7 +58,7 @@ extension IntakeStore {
             try connection.run("""
                 INSERT INTO jobs(kind, partner, file_id, feed, priority, state, max_attempts, run_after, created_at, timeout_seconds)
                 VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
-                """, feed.kind.rawValue, partner, fileID, feed.name, feed.priority, maxAttempts, now, now, settings.timeoutSeconds)
+                """, feed.kind.rawValue, partner, fileID, feed.name, feed.priority ?? settings.priority, maxAttempts, now, now, settings.timeoutSeconds)
             let jobID = connection.lastInsertRowID
             let workPath = "work/\(jobID)/\(name)"
             try connection.run("UPDATE files SET job_id = ?, work_path = ? WHERE id = ?", jobID, workPath, fileID)
@@ -131,7 +131,7 @@ extension IntakeStore {
         try connection.run("""
             INSERT INTO jobs(kind, partner, file_id, feed, priority, state, max_attempts, run_after, created_at, parent_job_id)
             VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
-            """, feed.kind.rawValue, parentFile.partner, fileID, feed.name, feed.priority, maxAttempts, now, now, parentJob.id)
+            """, feed.kind.rawValue, parentFile.partner, fileID, feed.name, feed.priority ?? parentJob.priority, maxAttempts, now, now, parentJob.id)
         let jobID = connection.lastInsertRowID
         let workPath = "work/\(jobID)/\(flatName)"
         try connection.run("UPDATE files SET job_id = ?, work_path = ? WHERE id = ?", jobID, workPath, fileID)
