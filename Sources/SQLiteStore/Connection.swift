@@ -109,3 +109,17 @@ public final class Interrupter: @unchecked Sendable {
     init(database: DatabaseHandle) { self.database = database }
     public func interrupt() { sqlite3_interrupt(database.pointer) }
 }
+
+extension Connection {
+    /// Calls `body` with each row of a query as it is stepped, so a large result never sits in
+    /// memory at once.
+    public func forEachRow(_ sql: String, _ arguments: any SQLiteBindable..., body: (Row) throws -> Void) throws {
+        let statement = try statement(sql)
+        try statement.bind(arguments)
+        defer { statement.reset() }
+        let names = statement.columnNames
+        while try statement.step() {
+            try body(Row(columns: names, values: (0..<Int32(names.count)).map(statement.value(at:))))
+        }
+    }
+}

@@ -28,7 +28,7 @@ public struct IntakeConfig: Sendable, Equatable {
     /// Per partner limits.
     public var partnerLimits: [String: PartnerLimits] = [:]
     /// Under this much free space on the spool's disk nothing new is claimed.
-    public var minFreeDiskBytes: Int64 = 256 << 20
+    public var minFreeDiskBytes: Int64 = 64 << 20
     /// Files claimed per poll at most (the rest wait for the next poll), taken in turn per partner.
     public var maxClaimsPerPoll = 500
     /// Worker slots grow from `min_workers` up to `workers` with the backlog.

@@ -60,6 +60,8 @@ struct ReportJob: JobKind {
 
 /// Escapes text for HTML element content and attribute values.
 func htmlEscape(_ text: String) -> String {
+    // Most values hold none of the five characters: return them untouched.
+    guard text.utf8.contains(where: { $0 == 38 || $0 == 60 || $0 == 62 || $0 == 34 || $0 == 39 }) else { return text }
     var escaped = ""
     escaped.reserveCapacity(text.utf8.count)
     for character in text {

@@ -5,6 +5,12 @@
 /// cells holding the delimiter, a quote or a line break are quoted, inner quotes doubled.
 public enum CSVCell {
     public static func escape(_ value: String) -> String {
+        // The common case, checked on bytes: nothing to defuse and nothing to quote.
+        let utf8 = value.utf8
+        if let first = utf8.first, first != 61, first != 43, first != 45, first != 64, first != 9, first != 13,
+           !utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) {
+            return value
+        }
         var text = value
         if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) {
             text = "'" + text

@@ -18,37 +18,49 @@ enum DomainOutputs {
         (file.name as NSString).deletingPathExtension.replacingOccurrences(of: "!", with: "_")
     }
 
-    /// Accepted claim lines grouped per payer: a CSV and an XML batch per payer.
+    /// Accepted claim lines grouped per payer: a CSV and an XML batch per payer, streamed from
+    /// the database (rows ordered by payer), so memory stays flat for a million lines.
     static func claimBatches(job: JobRecord, file: FileRecord, store: IntakeStore) throws -> [String] {
-        let rows = try store.connection.fetchAll("""
-            SELECT c.payer_id, c.payer_name, c.claim_id, c.patient_id, c.patient_last, c.patient_first, c.dob, c.billing_npi,
-                   l.line_no, l.hcpcs, l.modifiers, l.icd10, l.dos_from, l.dos_to, l.units, l.charge_cents
-            FROM claims c JOIN service_lines l ON l.claim_ref = c.id WHERE c.job_id = ? ORDER BY c.payer_id, c.claim_id, l.line_no
-            """, job.id)
         let columns = ["claim_id", "line_no", "patient_id", "patient_last", "patient_first", "dob", "billing_npi", "hcpcs", "modifiers", "icd10",
                        "dos_from", "dos_to", "units", "charge_amount"]
         var outputs: [String] = []
-        let byPayer = Dictionary(grouping: rows) { $0.string("payer_id") ?? "" }
-        for payer in byPayer.keys.sorted() {
-            guard let lines = byPayer[payer] else { continue }
-            let safePayer = payer.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }
-            let base = "\(store.spool.outbox(partner: file.partner))/claim-batch-\(String(safePayer))-job\(job.id)"
-            var csv = CSVCell.row(["payer_id"] + columns)
-            var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<claim_batch payer_id=\"\(htmlEscape(payer))\" job_id=\"\(job.id)\" lines=\"\(lines.count)\">\n"
-            var total: Int64 = 0
-            for line in lines {
-                let values = columns.map { column -> String in
-                    column == "charge_amount" ? Money.format(cents: line.int64("charge_cents") ?? 0) : (line.string(column) ?? "")
-                }
-                total += line.int64("charge_cents") ?? 0
-                csv += CSVCell.row([payer] + values)
-                xml += "  <line>" + zip(columns, values).map { "<\($0)>\(htmlEscape($1))</\($0)>" }.joined() + "</line>\n"
-            }
-            xml += "  <total_charge>\(Money.format(cents: total))</total_charge>\n</claim_batch>\n"
-            try AtomicFileWriter.write(csv, to: base + ".csv")
-            try AtomicFileWriter.write(xml, to: base + ".xml")
-            outputs += [store.spool.relative(base + ".csv"), store.spool.relative(base + ".xml")]
+        var current: (payer: String, csv: StreamingFileWriter, xml: StreamingFileWriter, base: String, total: Int64, lines: Int)?
+        func close() throws {
+            guard let batch = current else { return }
+            try batch.xml.write("  <total_charge>\(Money.format(cents: batch.total))</total_charge>\n  <line_count>\(batch.lines)</line_count>\n</claim_batch>\n")
+            try batch.csv.finish()
+            try batch.xml.finish()
+            outputs += [store.spool.relative(batch.base + ".csv"), store.spool.relative(batch.base + ".xml")]
+            current = nil
         }
+        // Selected in the order of `columns` after payer_id, so values are read by position.
+        try store.connection.forEachRow("""
+            SELECT c.payer_id, c.claim_id, l.line_no, c.patient_id, c.patient_last, c.patient_first, c.dob, c.billing_npi,
+                   l.hcpcs, l.modifiers, l.icd10, l.dos_from, l.dos_to, l.units, l.charge_cents
+            FROM claims c JOIN service_lines l ON l.claim_ref = c.id WHERE c.job_id = ? ORDER BY c.payer_id, c.id, l.line_no
+            """, job.id) { line in
+            let raw = line.values
+            let payer = raw[0].text
+            if current?.payer != payer {
+                try close()
+                let safePayer = String(payer.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
+                let base = "\(store.spool.outbox(partner: file.partner))/claim-batch-\(safePayer)-job\(job.id)"
+                let csv = try StreamingFileWriter(path: base + ".csv")
+                let xml = try StreamingFileWriter(path: base + ".xml")
+                try csv.write(CSVCell.row(["payer_id"] + columns))
+                try xml.write("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<claim_batch payer_id=\"\(htmlEscape(payer))\" job_id=\"\(job.id)\">\n")
+                current = (payer, csv, xml, base, 0, 0)
+            }
+            var cents: Int64 = 0
+            if case .integer(let value) = raw[14] { cents = value }
+            var values = raw[1..<14].map(\.text)
+            values.append(Money.format(cents: cents))
+            current?.total += cents
+            current?.lines += 1
+            try current?.csv.write(CSVCell.row([payer] + values))
+            try current?.xml.write("  <line>" + zip(columns, values).map { "<\($0)>\(htmlEscape($1))</\($0)>" }.joined() + "</line>\n")
+        }
+        try close()
         return outputs
     }
 
@@ -136,5 +148,17 @@ enum DomainOutputs {
         try AtomicFileWriter.write(variance, to: "\(base)/variance-\(stem(file)).csv")
         try AtomicFileWriter.write(reorder, to: "\(base)/reorder-\(stem(file)).csv")
         return [store.spool.relative("\(base)/variance-\(stem(file)).csv"), store.spool.relative("\(base)/reorder-\(stem(file)).csv")]
+    }
+}
+
+extension SQLiteValue {
+    /// The value as text for an export: integers in decimal, NULL empty.
+    var text: String {
+        switch self {
+        case .null: return ""
+        case .integer(let value): return String(value)
+        case .real(let value): return String(value)
+        case .text(let value): return value
+        }
     }
 }
