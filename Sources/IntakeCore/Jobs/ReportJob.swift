@@ -42,8 +42,8 @@ struct ReportJob: JobKind {
             html += "<tr>" + values.map { "<td>\(htmlEscape($0))</td>" }.joined() + "</tr>"
         }
         html += "</table></body></html>\n"
-        let stamp = isoTimestamp(context.job.createdAt).replacingOccurrences(of: ":", with: "").prefix(15)
-        let base = "\(context.spool.staffOutbox)/operations-\(stamp)"
+        let stamp = isoTimestamp(context.job.createdAt).replacingOccurrences(of: ":", with: "").prefix(17)
+        let base = "\(context.spool.staffOutbox)/operations-\(stamp)-job\(context.job.id)"
         try AtomicFileWriter.write(csv, to: base + ".csv")
         try AtomicFileWriter.write(html, to: base + ".html")
         var outcome = JobOutcome(state: .succeeded, reason: "operations report for \(rows.count) partner(s)")

@@ -85,7 +85,8 @@ final class Coordinator {
                 for drop in try ExpectedDropMonitor.status(config: config, store: store, now: now) {
                     let subject = "\(drop.partner)/\(drop.pattern)@\(drop.due_at ?? "")"
                     guard drop.state == "missing" else {
-                        try store.resolveAlert(kind: "drop_missing", subject: subject, now: now)
+                        // A drop that came (even late) closes the alerts of its earlier slots.
+                        try store.resolveAlerts(kind: "drop_missing", subjectPrefix: "\(drop.partner)/\(drop.pattern)@", now: now)
                         continue
                     }
                     if try store.raiseAlert(kind: "drop_missing", subject: subject,

@@ -118,7 +118,7 @@ extension IntakeStore {
                 throw JobControlError(message: "job \(id) is \(job.state.rawValue); only failed, rejected, cancelled or timed_out jobs can be retried")
             }
             guard try connection.fetchInt("SELECT count(*) FROM jobs WHERE parent_job_id = ?", id) == 0 else {
-                throw JobControlError(message: "job \(id) is an archive with member jobs; drop the archive again or retry its members")
+                throw JobControlError(message: "job \(id) is an archive with member jobs; drop the archive again to process it anew")
             }
             if let fileID = job.fileID, let file = try self.file(id: fileID) {
                 let workRelative = "work/\(id)/\(file.name.replacingOccurrences(of: "/", with: "_"))"
@@ -228,6 +228,11 @@ extension IntakeStore {
             try appendAudit("alert.\(kind)", job: nil, file: nil, detail: ["subject": subject, "message": message], at: now)
             return true
         }
+    }
+
+    public func resolveAlerts(kind: String, subjectPrefix: String, now: Double) throws {
+        try connection.run("UPDATE alerts SET resolved_at = ? WHERE kind = ? AND substr(subject, 1, length(?3)) = ?3 AND resolved_at IS NULL",
+                           now, kind, subjectPrefix)
     }
 
     public func resolveAlert(kind: String, subject: String, now: Double) throws {

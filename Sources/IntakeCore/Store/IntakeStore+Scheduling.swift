@@ -17,10 +17,13 @@ extension IntakeStore {
     /// `partnerLimit` caps how many jobs of one partner run at once.
     public func claimNextJob(owner: String, leaseSeconds: Double, now: Double, partnerLimit: (String) -> Int? = { _ in nil }) throws -> JobRecord? {
         try transaction {
-            guard let priority = try connection.fetchInt("""
-                SELECT priority FROM jobs WHERE \(Self.readyCondition.replacingOccurrences(of: "?now", with: "?1"))
-                ORDER BY priority DESC LIMIT 1
-                """, now) else { return nil }
+            // Highest priority first; a priority whose partners are all at their limit lets the
+            // next one through.
+            let priorities = try connection.fetchAll("""
+                SELECT DISTINCT priority FROM jobs WHERE \(Self.readyCondition.replacingOccurrences(of: "?now", with: "?1"))
+                ORDER BY priority DESC
+                """, now).compactMap { $0.int("priority") }
+            for priority in priorities {
             let partners = try connection.fetchAll("""
                 SELECT q.partner FROM (SELECT DISTINCT partner FROM jobs WHERE state = 'queued' AND priority = ?1 AND run_after <= ?2) q
                 LEFT JOIN partner_turns t ON t.partner = q.partner
@@ -46,6 +49,7 @@ extension IntakeStore {
                     """, partner)
                 try recordHistory(job: job.id, from: .queued, to: .running, attempt: job.attempts, reason: "claimed by \(owner)", at: now)
                 return job
+            }
             }
             return nil
         }
