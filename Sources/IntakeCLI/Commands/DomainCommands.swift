@@ -7,11 +7,11 @@ func runCommandJob(_ kind: JobKindName, params: [String: String], global: Global
     let config = try global.loadConfig()
     try global.spool.createLayout()
     let store = try IntakeStore(spool: global.spool)
-    let id = try store.createJob(kind: kind, params: params, settings: config.settings(for: kind), now: epochNow())
     let owner = "command-\(getpid())"
-    if let job = try store.claimJob(id: id, owner: owner, leaseSeconds: config.leaseSeconds, now: epochNow()) {
-        JobRunner(store: store, config: config, workerID: owner, log: Log(quiet: true)).run(job, cancellation: CancellationFlag())
-    }
+    let job = try store.createRunningJob(kind: kind, params: params, settings: config.settings(for: kind), maxAttempts: config.maxAttempts(for: kind),
+                                         owner: owner, leaseSeconds: config.settings(for: kind).timeoutSeconds, now: epochNow())
+    let id = job.id
+    JobRunner(store: store, config: config, workerID: owner, log: Log(quiet: true)).run(job, cancellation: CancellationFlag())
     guard let detail = try store.jobDetail(id: id) else { throw CommandFailure(message: "job \(id) vanished") }
     if json {
         try printJSON(detail)

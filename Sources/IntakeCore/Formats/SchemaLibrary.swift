@@ -11,11 +11,13 @@ public enum SchemaLibrary {
             throw XMLSchemaError(message: "schema names a file in the spool's schemas folder, not a path: \(name)")
         }
         let path = "\(spool.root)/schemas/\(name)"
-        if !FileSystem.exists(path) {
-            guard let text = builtIn[name] else {
-                throw XMLSchemaError(message: "no schema \(name) in \(spool.root)/schemas/ and none built in (built in: \(builtIn.keys.sorted().joined(separator: ", ")))")
+        if let text = builtIn[name] {
+            // A built-in schema follows the binary: an older copy in the spool is replaced.
+            if (try? String(contentsOfFile: path, encoding: .utf8)) != text {
+                try AtomicFileWriter.write(text, to: path)
             }
-            try AtomicFileWriter.write(text, to: path)
+        } else if !FileSystem.exists(path) {
+            throw XMLSchemaError(message: "no schema \(name) in \(spool.root)/schemas/ and none built in (built in: \(builtIn.keys.sorted().joined(separator: ", ")))")
         }
         return path
     }

@@ -38,9 +38,14 @@ struct RentalBillingJob: JobKind {
                 guard start <= last else { continue }
                 partners.insert(partner)
                 let decision = decide(rental: rental, hcpcs: hcpcs, start: start, first: first, last: last, store: store, partner: partner)
+                // A billed month is final; a month that could not be billed (no price yet, paused)
+                // is decided again on the next run.
                 try store.connection.run("""
-                    INSERT OR IGNORE INTO rental_bills(partner, rental_id, month, rental_month, patient_id, payer_id, hcpcs, modifiers, amount_cents, status, reason, job_id, created_at)
+                    INSERT INTO rental_bills(partner, rental_id, month, rental_month, patient_id, payer_id, hcpcs, modifiers, amount_cents, status, reason, job_id, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(partner, rental_id, month) DO UPDATE SET rental_month = excluded.rental_month, modifiers = excluded.modifiers,
+                        amount_cents = excluded.amount_cents, status = excluded.status, reason = excluded.reason, job_id = excluded.job_id
+                    WHERE rental_bills.status <> 'billed' AND (rental_bills.status <> excluded.status OR rental_bills.reason <> excluded.reason)
                     """, partner, rentalID, monthText, decision.month, rental.string("patient_id"), rental.string("payer_id"), hcpcs,
                     decision.modifiers.joined(separator: ","), decision.amount, decision.status, decision.reason, context.job.id, epochNow())
                 if store.connection.changes > 0 {

@@ -5,7 +5,7 @@ import SQLiteStore
 /// so a redelivery after a crash writes the same files again.
 enum DomainOutputs {
     static func write(job: JobRecord, file: FileRecord, store: IntakeStore) throws -> [String] {
-        guard job.state.isAccepted || job.kind == JobKindName.inventoryCountImport.rawValue && job.state != .rejected else { return [] }
+        guard job.state.isAccepted else { return [] }
         switch JobKindName(rawValue: job.kind) {
         case .claimsImport: return try claimBatches(job: job, file: file, store: store)
         case .remittanceImport: return try reconciliation(job: job, file: file, store: store)

@@ -162,46 +162,22 @@ extension IntakeStore {
         }
     }
 
-    /// Makes a job that has no input file (billing, statements), queued.
-    public func createJob(kind: JobKindName, params: [String: String], settings: KindSettings, now: Double) throws -> Int64 {
-        try transaction {
-            try connection.run("""
-                INSERT INTO jobs(kind, partner, feed, priority, state, max_attempts, run_after, created_at, timeout_seconds, params)
-                VALUES (?, 'staff', ?, ?, 'queued', ?, ?, ?, ?, ?)
-                """, kind.rawValue, "command", settings.priority, settings.maxAttempts ?? 3, now, now, settings.timeoutSeconds, JSONText.encode(params))
-            let id = connection.lastInsertRowID
-            try recordHistory(job: id, from: nil, to: .queued, attempt: 0, reason: "requested from the command line", at: now)
-            return id
-        }
-    }
-
-    /// Claims one particular queued job (for a command that runs it itself).
-    public func claimJob(id: Int64, owner: String, leaseSeconds: Double, now: Double) throws -> JobRecord? {
+    /// Makes a job that has no input file (billing, statements) and takes it at once for
+    /// `owner`, in one transaction, so no daemon can take it in between.
+    public func createRunningJob(kind: JobKindName, params: [String: String], settings: KindSettings, maxAttempts: Int,
+                                 owner: String, leaseSeconds: Double, now: Double) throws -> JobRecord {
         try transaction {
             guard let row = try connection.fetchOne("""
-                UPDATE jobs SET state = 'running', lease_owner = ?2, lease_expires_at = ?3, attempts = attempts + 1, started_at = coalesce(started_at, ?4)
-                WHERE id = ?1 AND state = 'queued' RETURNING *
-                """, id, owner, now + leaseSeconds, now) else { return nil }
-            let job = JobRecord(row)
-            try recordHistory(job: id, from: .queued, to: .running, attempt: job.attempts, reason: "run by \(owner)", at: now)
-            return job
-        }
-    }
-
-    /// Jobs this daemon's workers hold as `running` that no worker is running any more.
-    public func requeueOrphans(ownerPrefix: String, except busy: Set<Int64>, retryAfter: Double, now: Double) throws -> [Int64] {
-        let candidates = try connection.fetchAll("SELECT * FROM jobs WHERE state = 'running' AND lease_owner LIKE ? || '%'", ownerPrefix)
-            .map(JobRecord.init).filter { !busy.contains($0.id) }
-        guard !candidates.isEmpty else { return [] }
-        return try transaction {
-            for job in candidates {
-                try connection.run("UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_after = ? WHERE id = ? AND state = 'running'",
-                                   now + retryAfter, job.id)
-                try connection.run("UPDATE tasks SET state = 'abandoned', finished_at = ? WHERE job_id = ? AND state IN ('pending', 'running')", now, job.id)
-                try recordHistory(job: job.id, from: .running, to: .queued, attempt: job.attempts,
-                                  reason: "attempt \(job.attempts) failed and its worker could not record why (disk full or database error); retry", at: now)
+                INSERT INTO jobs(kind, partner, feed, priority, state, attempts, max_attempts, run_after, created_at, started_at,
+                                 lease_owner, lease_expires_at, timeout_seconds, params)
+                VALUES (?, 'staff', 'command', ?, 'running', 1, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
+                """, kind.rawValue, settings.priority, maxAttempts, now, now, now, owner, now + leaseSeconds,
+                settings.timeoutSeconds, JSONText.encode(params)) else {
+                throw JobControlError(message: "could not create the \(kind.rawValue) job")
             }
-            return candidates.map(\.id)
+            let job = JobRecord(row)
+            try recordHistory(job: job.id, from: nil, to: .running, attempt: 1, reason: "run from the command line by \(owner)", at: now)
+            return job
         }
     }
 
