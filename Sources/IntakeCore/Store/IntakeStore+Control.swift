@@ -181,6 +181,23 @@ extension IntakeStore {
         }
     }
 
+    /// Jobs this daemon's workers hold as `running` that no worker is running any more.
+    public func requeueOrphans(ownerPrefix: String, except busy: Set<Int64>, retryAfter: Double, now: Double) throws -> [Int64] {
+        let candidates = try connection.fetchAll("SELECT * FROM jobs WHERE state = 'running' AND lease_owner LIKE ? || '%'", ownerPrefix)
+            .map(JobRecord.init).filter { !busy.contains($0.id) }
+        guard !candidates.isEmpty else { return [] }
+        return try transaction {
+            for job in candidates {
+                try connection.run("UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_after = ? WHERE id = ? AND state = 'running'",
+                                   now + retryAfter, job.id)
+                try connection.run("UPDATE tasks SET state = 'abandoned', finished_at = ? WHERE job_id = ? AND state IN ('pending', 'running')", now, job.id)
+                try recordHistory(job: job.id, from: .running, to: .queued, attempt: job.attempts,
+                                  reason: "attempt \(job.attempts) failed and its worker could not record why (disk full or database error); retry", at: now)
+            }
+            return candidates.map(\.id)
+        }
+    }
+
     // MARK: Stats and alerts
 
     public func recordStat(_ name: String, value: Double, keepMaximum: Bool = false, now: Double) throws {
