@@ -44,7 +44,7 @@ struct CommandFailure: Error, CustomStringConvertible {
 /// (0 success, 1 failure, 64 usage).
 public enum IntakeCommandLine {
     static let commands: [any IntakeCommand.Type] = [
-        InitCommand.self, RunCommand.self, StatusCommand.self, SubmitCommand.self, ValidateCommand.self, BillCommand.self, StatementsCommand.self,
+        InitCommand.self, RunCommand.self, StatusCommand.self, SubmitCommand.self, ValidateCommand.self, BillCommand.self, StatementsCommand.self, EnqueueNoopCommand.self,
         JobsListCommand.self, JobsShowCommand.self, JobsCancelCommand.self, JobsRetryCommand.self, JobsDependCommand.self,
     ]
 

@@ -77,3 +77,30 @@ struct StatementsCommand: IntakeCommand {
         try await runCommandJob(.statements, params: ["month": month], global: global, json: json)
     }
 }
+
+/// `intake enqueue-noop --count N`: queues jobs that do nothing, to measure the queue.
+struct EnqueueNoopCommand: IntakeCommand {
+    static let name = "enqueue-noop"
+    static let abstract = "queue N jobs that do nothing (benchmarks the queue: claim, history, outcome)"
+    static let usage = "intake [--spool DIR] enqueue-noop --count N [--partner P]"
+
+    let global: GlobalOptions
+    let count: Int
+    let partner: String
+
+    init(arguments: inout Arguments, global: GlobalOptions) throws(UsageError) {
+        self.global = global
+        guard let text = try arguments.option("--count"), let count = Int(text), (1...10_000_000).contains(count) else {
+            throw UsageError(message: "--count N (1 to 10,000,000) is required")
+        }
+        self.count = count
+        partner = try arguments.option("--partner") ?? "bench"
+    }
+
+    func run() async throws -> Int32 {
+        try global.spool.createLayout()
+        try IntakeStore(spool: global.spool).enqueueNoopJobs(count: count, partner: partner, now: epochNow())
+        print("\(count) no-op jobs queued")
+        return 0
+    }
+}

@@ -250,6 +250,8 @@ public enum JobKindName: String, Sendable, Codable, Equatable, CaseIterable {
     case rentalBilling = "rental_billing"
     /// Patient statements for a month (`intake statements`, schedulable; params `month`).
     case statements
+    /// Does nothing and succeeds: measures the queue itself (`intake enqueue-noop`, benchmarks).
+    case noop
 }
 
 /// Shell-style matching through `fnmatch(3)`.

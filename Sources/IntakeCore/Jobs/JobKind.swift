@@ -87,6 +87,7 @@ public enum JobKinds {
             return RecordImportJob(name: JobKindName(rawValue: name) ?? .patientsImport)
         case .rentalBilling: return RentalBillingJob()
         case .statements: return StatementsJob()
+        case .noop: return NoopJob()
         case nil: return nil
         }
     }

@@ -48,7 +48,8 @@ final class Coordinator {
         step("claiming jobs") {
             guard try store.hasRunnableJobs(now: now) else { return }
             let running = try store.connection.fetchInt("SELECT count(*) FROM jobs WHERE state = 'running'") ?? 0
-            let backlog = try store.connection.fetchInt("SELECT count(*) FROM jobs WHERE state = 'queued' AND run_after <= ?", now) ?? 0
+            // Counted up to the pool size: enough to size the pool, cheap on a long queue.
+            let backlog = try store.connection.fetchInt("SELECT count(*) FROM (SELECT 1 FROM jobs WHERE state = 'queued' AND run_after <= ? LIMIT ?)", now, config.workers) ?? 0
             // Grow with the backlog, from min_workers up to workers.
             let target = max(config.minWorkers, min(config.workers, Int(running + backlog)))
             let room = max(0, target - Int(running))

@@ -20,15 +20,16 @@ public struct JobRunner {
     }
 
     public func run(_ job: JobRecord, cancellation: CancellationFlag) {
-        do {
-            try store.setWorker(workerID, busyWith: job.id, now: epochNow())
-        } catch {
-            log.warning("could not record the worker's assignment", ["job": "\(job.id)", "error": "\(error)"])
-        }
-        defer { try? store.setWorker(workerID, busyWith: nil, now: epochNow()) }
+        // The claim marked the worker busy; one commit afterwards records the resources used
+        // and frees the worker (each commit is an fsync: they are kept few per job).
         let started = epochNow()
         let usage = ResourceMeter()
-        defer { try? store.recordResourceUsage(job: job.id, cpuMilliseconds: usage.cpuMilliseconds(), peakRSSKilobytes: ResourceMeter.peakRSSKilobytes()) }
+        defer {
+            try? store.transaction {
+                try store.recordResourceUsage(job: job.id, cpuMilliseconds: usage.cpuMilliseconds(), peakRSSKilobytes: ResourceMeter.peakRSSKilobytes())
+                try store.setWorker(workerID, busyWith: nil, now: epochNow())
+            }
+        }
         do {
             if let failed = try store.failedRequirement(of: job.id) {
                 var outcome = JobOutcome(state: .cancelled, reason: "dependency job \(failed.id) ended \(failed.state.rawValue)")

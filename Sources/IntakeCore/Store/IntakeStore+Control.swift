@@ -198,6 +198,19 @@ extension IntakeStore {
         }
     }
 
+    /// Queues `count` no-op jobs in one transaction (for the queue benchmark).
+    public func enqueueNoopJobs(count: Int, partner: String, now: Double) throws {
+        try transaction {
+            let insert = try connection.statement("""
+                INSERT INTO jobs(kind, partner, feed, priority, state, max_attempts, run_after, created_at) VALUES ('noop', ?, 'bench', 100, 'queued', 1, ?, ?)
+                """)
+            for _ in 0..<count {
+                try insert.bind([partner, now, now])
+                try insert.run()
+            }
+        }
+    }
+
     // MARK: Stats and alerts
 
     public func recordStat(_ name: String, value: Double, keepMaximum: Bool = false, now: Double) throws {

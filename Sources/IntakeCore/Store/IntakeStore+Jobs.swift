@@ -152,7 +152,7 @@ extension IntakeStore {
     /// delivering right now.
     public func undeliveredJobs(finishedBefore: Double = .infinity) throws -> [JobRecord] {
         try connection.fetchAll("""
-            SELECT * FROM jobs WHERE delivered_at IS NULL AND state NOT IN ('queued', 'running') AND finished_at < ? ORDER BY id
+            SELECT * FROM jobs WHERE delivered_at IS NULL AND finished_at < ? AND state NOT IN ('queued', 'running') ORDER BY id
             """, finishedBefore).map(JobRecord.init)
     }
 
@@ -169,6 +169,8 @@ extension IntakeStore {
 
     /// Counts of jobs that are queued or running (the `--once` exit test).
     public func pendingJobCount() throws -> Int {
-        Int(try connection.fetchInt("SELECT count(*) FROM jobs WHERE state IN ('queued', 'running') OR (delivered_at IS NULL AND state <> 'queued')") ?? 0)
+        let active = try connection.fetchInt("SELECT count(*) FROM (SELECT 1 FROM jobs WHERE state IN ('queued', 'running') LIMIT 1)") ?? 0
+        let undelivered = try connection.fetchInt("SELECT count(*) FROM (SELECT 1 FROM jobs WHERE delivered_at IS NULL AND finished_at IS NOT NULL LIMIT 1)") ?? 0
+        return Int(active + undelivered)
     }
 }

@@ -274,5 +274,10 @@ enum Schema {
                 reason TEXT NOT NULL, job_id INTEGER NOT NULL, created_at REAL NOT NULL,
                 PRIMARY KEY (partner, rental_id, month)) STRICT;
             """),
+        .init(version: 5, name: "indexes for large queues", sql: """
+            CREATE INDEX jobs_undelivered ON jobs(finished_at) WHERE delivered_at IS NULL;
+            CREATE INDEX jobs_by_state_created ON jobs(state, created_at);
+            CREATE INDEX jobs_finished ON jobs(finished_at);
+            """),
     ])
 }
