@@ -19,7 +19,7 @@ public final class Connection {
         /// `NORMAL` in WAL is durable across application crashes; `FULL` also across power loss.
         public var synchronous = "FULL"
         /// Page cache per connection, in KiB.
-        public var cacheKiB = 32_768
+        public var cacheKiB = 16_384
         public init() {}
     }
 
@@ -36,8 +36,6 @@ public final class Connection {
         try execute("PRAGMA foreign_keys=ON")
         // A bulk load touches many pages; a larger cache keeps them out of the WAL until commit.
         try execute("PRAGMA cache_size=-\(options.cacheKiB)")
-        // Statement journals (one per INSERT that may fail a constraint) stay in memory.
-        try execute("PRAGMA temp_store=MEMORY")
     }
 
     /// Runs one or more statements that take no parameters and return nothing of interest.

@@ -87,7 +87,6 @@ struct ClaimsLoadPass {
             let now = epochNow()
             try store.startTask(tasks.validate, total: nil, now: now)
             try store.startTask(tasks.load, total: nil, now: now)
-            try store.connection.execute("SAVEPOINT claim_rows")
             let loader = try ClaimsLoader(connection: store.connection, fileID: file.id, jobID: context.job.id, partner: file.partner)
             let rentals = RentalLookup(connection: store.connection)
             var collector = ErrorCollector(limit: context.config.maxListedErrors)
@@ -162,7 +161,10 @@ struct ClaimsLoadPass {
             }
             let shouldRollBack = fatal != nil || tooMany || (feed.errorPolicy == .abort && collector.total > 0) || (rowsLoaded == 0 && rowsRejected > 0)
             if shouldRollBack {
-                try store.connection.execute("ROLLBACK TO claim_rows")
+                // Undo the rows: roll the transaction back and record the refusal in a new one.
+                // (A savepoint would keep a journal of every page the rows touched, in memory.)
+                try store.connection.execute("ROLLBACK")
+                try store.connection.execute("BEGIN IMMEDIATE")
                 outcome.state = .rejected
                 outcome.rowsSkipped = rowsLoaded
                 outcome.rowsLoaded = 0
@@ -186,7 +188,6 @@ struct ClaimsLoadPass {
             }
             outcome.errorCode = outcome.errorCode ?? collector.mostFrequentCode
             outcome.errorMessage = collector.total > 0 ? outcome.reason : nil
-            try store.connection.execute("RELEASE claim_rows")
             try store.recordErrors(job: context.job.id, listed: collector.listed, counts: collector.counts)
             let end = epochNow()
             try store.finishTask(tasks.validate, state: fatal == nil ? "succeeded" : "failed", done: Int64(rowsRead), error: fatal?.message, now: end)

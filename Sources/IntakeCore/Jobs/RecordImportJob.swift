@@ -54,7 +54,6 @@ struct RecordImportJob: JobKind {
         return try store.transaction {
             try store.startTask(validateTask, total: nil, now: epochNow())
             try store.startTask(loadTask, total: nil, now: epochNow())
-            try store.connection.execute("SAVEPOINT record_rows")
             let applyContext = ApplyContext(connection: store.connection,
                                             writer: RecordWriter(connection: store.connection, jobID: context.job.id, fileID: file.id),
                                             partner: file.partner, jobID: context.job.id, fileID: file.id)
@@ -114,7 +113,10 @@ struct RecordImportJob: JobKind {
             }
             let rollBack = fatal != nil || !fileErrors.isEmpty || tooMany || (feed.errorPolicy == .abort && collector.total > 0) || (rowsLoaded == 0 && rowsRejected > 0)
             if rollBack {
-                try store.connection.execute("ROLLBACK TO record_rows")
+                // Undo the rows: roll the transaction back and record the refusal in a new one.
+                // (A savepoint would keep a journal of every page the rows touched, in memory.)
+                try store.connection.execute("ROLLBACK")
+                try store.connection.execute("BEGIN IMMEDIATE")
                 outcome.state = .rejected
                 outcome.rowsSkipped = rowsLoaded
                 outcome.errorCode = fatal?.code ?? fileErrors.first?.code ?? (tooMany ? .tooManyErrors : nil)
@@ -128,7 +130,6 @@ struct RecordImportJob: JobKind {
             }
             outcome.errorCode = outcome.errorCode ?? collector.mostFrequentCode
             outcome.errorMessage = collector.total > 0 ? outcome.reason : nil
-            try store.connection.execute("RELEASE record_rows")
             try store.recordErrors(job: context.job.id, listed: collector.listed, counts: collector.counts)
             try store.finishTask(validateTask, state: fatal == nil ? "succeeded" : "failed", done: Int64(rowsRead), error: fatal?.message, now: epochNow())
             try store.finishTask(loadTask, state: rollBack ? "skipped" : "succeeded", done: Int64(outcome.rowsLoaded), now: epochNow())

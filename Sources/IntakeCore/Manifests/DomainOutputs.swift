@@ -33,12 +33,20 @@ enum DomainOutputs {
             outputs += [store.spool.relative(batch.base + ".csv"), store.spool.relative(batch.base + ".xml")]
             current = nil
         }
-        // Selected in the order of `columns` after payer_id, so values are read by position.
+        // One payer at a time, in index order (no sort of the whole file in memory); selected in
+        // the order of `columns` after payer_id, so values are read by position.
+        var payers: [String] = []
+        var nextPayer = try store.connection.fetchOne("SELECT min(payer_id) AS p FROM claims WHERE job_id = ?", job.id)?.string("p")
+        while let payer = nextPayer {
+            payers.append(payer)
+            nextPayer = try store.connection.fetchOne("SELECT min(payer_id) AS p FROM claims WHERE job_id = ? AND payer_id > ?", job.id, payer)?.string("p")
+        }
+        for payer in payers {
         try store.connection.forEachRow("""
             SELECT c.payer_id, c.claim_id, l.line_no, c.patient_id, c.patient_last, c.patient_first, c.dob, c.billing_npi,
                    l.hcpcs, l.modifiers, l.icd10, l.dos_from, l.dos_to, l.units, l.charge_cents
-            FROM claims c JOIN service_lines l ON l.claim_ref = c.id WHERE c.job_id = ? ORDER BY c.payer_id, c.id, l.line_no
-            """, job.id) { line in
+            FROM claims c JOIN service_lines l ON l.claim_ref = c.id WHERE c.job_id = ? AND c.payer_id = ? ORDER BY c.id, l.line_no
+            """, job.id, payer) { line in
             let raw = line.values
             let payer = raw[0].text
             if current?.payer != payer {
@@ -59,6 +67,7 @@ enum DomainOutputs {
             current?.lines += 1
             try current?.csv.write(CSVCell.row([payer] + values))
             try current?.xml.write("  <line>" + zip(columns, values).map { "<\($0)>\(htmlEscape($1))</\($0)>" }.joined() + "</line>\n")
+        }
         }
         try close()
         return outputs

@@ -279,5 +279,8 @@ enum Schema {
             CREATE INDEX jobs_by_state_created ON jobs(state, created_at);
             CREATE INDEX jobs_finished ON jobs(finished_at);
             """),
+        .init(version: 6, name: "claims by job and payer (streamed exports)", sql: """
+            CREATE INDEX claims_by_job_payer ON claims(job_id, payer_id, id);
+            """),
     ])
 }
