@@ -148,52 +148,8 @@ struct ClaimsLoadPass {
                                            value: "\(line.claimID)/\(line.lineNumber)"))
                 }
             }
-            if let fatal { collector.add(fatal) }
-            var outcome = JobOutcome(state: .succeeded, reason: "")
-            outcome.rowsRead = rowsRead
-            outcome.errorCount = collector.total
-            outcome.rowsRejected = rowsRejected
-            let tooMany = feed.errorPolicy == .skipRows && (feed.maxErrors?.isExceeded(errors: rowsRejected, rows: rowsRead) ?? false)
-            if tooMany, let limit = feed.maxErrors {
-                collector.add(RowError(line: 0, record: 0, byteOffset: 0, column: 0, field: "", code: .tooManyErrors,
-                                       message: "\(rowsRejected) of \(rowsRead) rows have errors, more than the feed allows (\(limit.description)); nothing loaded", value: ""))
-                outcome.errorCount = collector.total
-            }
-            let shouldRollBack = fatal != nil || tooMany || (feed.errorPolicy == .abort && collector.total > 0) || (rowsLoaded == 0 && rowsRejected > 0)
-            if shouldRollBack {
-                // Undo the rows: roll the transaction back and record the refusal in a new one.
-                // (A savepoint would keep a journal of every page the rows touched, in memory.)
-                try store.connection.execute("ROLLBACK")
-                try store.connection.execute("BEGIN IMMEDIATE")
-                outcome.state = .rejected
-                outcome.rowsSkipped = rowsLoaded
-                outcome.rowsLoaded = 0
-                if let fatal {
-                    outcome.errorCode = fatal.code
-                    outcome.reason = "\(fatal.code.rawValue): \(fatal.message); nothing loaded"
-                } else if tooMany {
-                    outcome.errorCode = .tooManyErrors
-                    outcome.reason = "\(rowsRejected) of \(rowsRead) rows have errors, more than max_errors allows; nothing loaded"
-                } else if feed.errorPolicy == .abort {
-                    outcome.reason = "\(rowsRejected) of \(rowsRead) rows have errors and the feed's policy is abort; nothing loaded"
-                } else {
-                    outcome.reason = "none of the \(rowsRead) rows is valid; nothing loaded"
-                }
-            } else {
-                outcome.rowsLoaded = rowsLoaded
-                outcome.state = rowsRejected > 0 ? .partiallySucceeded : .succeeded
-                outcome.reason = rowsRejected > 0
-                    ? "\(rowsLoaded) rows loaded, \(rowsRejected) rejected (policy skip_rows)"
-                    : "\(rowsLoaded) rows loaded"
-            }
-            outcome.errorCode = outcome.errorCode ?? collector.mostFrequentCode
-            outcome.errorMessage = collector.total > 0 ? outcome.reason : nil
-            try store.recordErrors(job: context.job.id, listed: collector.listed, counts: collector.counts)
-            let end = epochNow()
-            try store.finishTask(tasks.validate, state: fatal == nil ? "succeeded" : "failed", done: Int64(rowsRead), error: fatal?.message, now: end)
-            try store.finishTask(tasks.load, state: shouldRollBack ? "skipped" : "succeeded", done: Int64(outcome.rowsLoaded), now: end)
-            try store.finish(job: context.job, outcome: outcome, fileState: outcome.state.isAccepted ? "done" : "rejected", now: end)
-            return outcome
+            let pass = LoadPassOutcome(rowsRead: rowsRead, rowsLoaded: rowsLoaded, rowsRejected: rowsRejected, fatal: fatal)
+            return try pass.commit(&collector, feed: feed, context: context, tasks: tasks)
         }
     }
 }

@@ -98,43 +98,9 @@ struct RecordImportJob: JobKind {
                     collector.add(contentsOf: problems)
                 }
             }
-            if let fatal { collector.add(fatal) }
             let fileErrors = fatal == nil ? try applier.finish(applyContext) : []
-            collector.add(contentsOf: fileErrors)
-            var outcome = JobOutcome(state: .succeeded, reason: "")
-            outcome.rowsRead = rowsRead
-            outcome.rowsRejected = rowsRejected
-            outcome.errorCount = collector.total
-            let tooMany = feed.errorPolicy == .skipRows && (feed.maxErrors?.isExceeded(errors: rowsRejected, rows: rowsRead) ?? false)
-            if tooMany, let limit = feed.maxErrors {
-                collector.add(RowError(line: 0, record: 0, byteOffset: 0, column: 0, field: "", code: .tooManyErrors,
-                                       message: "\(rowsRejected) of \(rowsRead) records have errors, more than the feed allows (\(limit.description)); nothing loaded", value: ""))
-                outcome.errorCount = collector.total
-            }
-            let rollBack = fatal != nil || !fileErrors.isEmpty || tooMany || (feed.errorPolicy == .abort && collector.total > 0) || (rowsLoaded == 0 && rowsRejected > 0)
-            if rollBack {
-                // Undo the rows: roll the transaction back and record the refusal in a new one.
-                // (A savepoint would keep a journal of every page the rows touched, in memory.)
-                try store.connection.execute("ROLLBACK")
-                try store.connection.execute("BEGIN IMMEDIATE")
-                outcome.state = .rejected
-                outcome.rowsSkipped = rowsLoaded
-                outcome.errorCode = fatal?.code ?? fileErrors.first?.code ?? (tooMany ? .tooManyErrors : nil)
-                outcome.reason = fatal.map { "\($0.code.rawValue): \($0.message); nothing loaded" }
-                    ?? fileErrors.first.map { "\($0.code.rawValue): \($0.message); nothing loaded" }
-                    ?? "\(rowsRejected) of \(rowsRead) records have errors (policy \(feed.errorPolicy.rawValue)); nothing loaded"
-            } else {
-                outcome.rowsLoaded = rowsLoaded
-                outcome.state = rowsRejected > 0 ? .partiallySucceeded : .succeeded
-                outcome.reason = "\(rowsLoaded) records loaded\(rowsRejected > 0 ? ", \(rowsRejected) rejected" : "")"
-            }
-            outcome.errorCode = outcome.errorCode ?? collector.mostFrequentCode
-            outcome.errorMessage = collector.total > 0 ? outcome.reason : nil
-            try store.recordErrors(job: context.job.id, listed: collector.listed, counts: collector.counts)
-            try store.finishTask(validateTask, state: fatal == nil ? "succeeded" : "failed", done: Int64(rowsRead), error: fatal?.message, now: epochNow())
-            try store.finishTask(loadTask, state: rollBack ? "skipped" : "succeeded", done: Int64(outcome.rowsLoaded), now: epochNow())
-            try store.finish(job: context.job, outcome: outcome, fileState: outcome.state.isAccepted ? "done" : "rejected", now: epochNow())
-            return outcome
+            let pass = LoadPassOutcome(rowsRead: rowsRead, rowsLoaded: rowsLoaded, rowsRejected: rowsRejected, fatal: fatal, fileErrors: fileErrors)
+            return try pass.commit(&collector, feed: feed, context: context, tasks: (validateTask, loadTask))
         }
     }
 
