@@ -20,13 +20,21 @@ struct CSVClaimStream: ClaimRecordStream {
 
     mutating func next() throws(RecordStreamFailure) -> CSVClaimRecords.Record? {
         let reader = records.reader
+        guard try reader.nextForStream() else { return nil }
+        return records.current
+    }
+}
+
+extension CSVReader {
+    /// `next()` for a record stream: invalid UTF-8 spoils one record (the stream goes on after
+    /// it); any other CSV error ends the file.
+    func nextForStream() throws(RecordStreamFailure) -> Bool {
         do {
-            guard try reader.next() else { return nil }
+            return try next()
         } catch {
-            let rowError = RowError(line: error.line, record: error.code == .invalidUTF8 ? reader.recordCount - 1 : 0,
+            let rowError = RowError(line: error.line, record: error.code == .invalidUTF8 ? recordCount - 1 : 0,
                                     byteOffset: error.byteOffset, column: 0, field: "", code: error.code, message: error.message, value: "")
             throw RecordStreamFailure(error: rowError, isFatal: error.code != .invalidUTF8)
         }
-        return records.current
     }
 }

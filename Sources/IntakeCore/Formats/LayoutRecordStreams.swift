@@ -64,13 +64,7 @@ struct CSVLayoutStream: RawRecordStream {
     }
 
     mutating func next() throws(RecordStreamFailure) -> RawRecord? {
-        do {
-            guard try reader.next() else { return nil }
-        } catch {
-            let rowError = RowError(line: error.line, record: error.code == .invalidUTF8 ? reader.recordCount - 1 : 0,
-                                    byteOffset: error.byteOffset, column: 0, field: "", code: error.code, message: error.message, value: "")
-            throw RecordStreamFailure(error: rowError, isFatal: error.code != .invalidUTF8)
-        }
+        guard try reader.nextForStream() else { return nil }
         var values = [String?](repeating: nil, count: positions.count)
         for (field, position) in positions.enumerated() where position >= 0 && position < reader.fieldCount {
             let text = reader.string(position).trimmingBlanks()
