@@ -107,6 +107,49 @@ struct JobEngineTests {
         #expect(try harness.count("SELECT count(*) FROM service_lines") == 0)
     }
 
+    @Test("status counts (kept by triggers) agree with the jobs table, through finishes, rejections and a retry")
+    func statusCounters() throws {
+        let harness = try Harness()
+        defer { harness.cleanUp() }
+        for index in 0..<4 {
+            try harness.drop(ClaimsFile.make(rows: 3, partner: "acme", seed: "S\(index)-"), partner: "acme", name: "s\(index).csv")
+        }
+        try harness.drop(ClaimsFile.make(rows: 3, partner: "globex", seed: "G", defects: [2: .hcpcsFormat]), partner: "globex", name: "bad.csv")
+        #expect(try harness.run(["run", "--once"]) == 0)
+
+        func report() throws -> [String: Any] {
+            let status = try harness.capture(["status", "--json"])
+            #expect(status.status == 0)
+            return try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any] ?? [:]
+        }
+        func expectCountsMatchTable() throws {
+            let shown = try report()
+            let byState = shown["jobs_by_state"] as? [String: Int] ?? [:]
+            var counted: [String: Int] = [:]
+            for row in try harness.database().fetchAll("SELECT state, count(*) AS n FROM jobs GROUP BY state") {
+                counted[row.string("state") ?? ""] = row.int("n") ?? 0
+            }
+            #expect(byState == counted)
+            let byPartner = (shown["jobs_by_partner"] as? [[String: Any]] ?? []).map { "\($0["partner"] ?? "")/\($0["state"] ?? "")=\($0["count"] ?? "")" }
+            let table = try harness.database().fetchAll("SELECT partner, state, count(*) AS n FROM jobs GROUP BY partner, state ORDER BY partner, state")
+                .map { "\($0.string("partner") ?? "")/\($0.string("state") ?? "")=\($0.int("n") ?? 0)" }
+            #expect(byPartner == table)
+        }
+        try expectCountsMatchTable()
+        let hour = try report()["last_hour"] as? [String: Any] ?? [:]
+        #expect(hour["finished"] as? Int == 5)
+        #expect(hour["failed"] as? Int == 1)
+        #expect(hour["rows_loaded"] as? Int == 12)
+
+        // A retried job moves back to queued, then finishes again: counts follow it.
+        let rejected = try harness.count("SELECT id FROM jobs WHERE state = 'rejected'")
+        #expect(try harness.capture(["jobs", "retry", "\(rejected)"]).status == 0)
+        try expectCountsMatchTable()
+        #expect(try harness.run(["run", "--once"]) == 0)
+        try expectCountsMatchTable()
+        #expect((try report()["last_hour"] as? [String: Any])?["finished"] as? Int == 6, "each finish is counted")
+    }
+
     @Test("100 jobs run at once without errors (peak running count recorded)")
     func hundredConcurrent() throws {
         let harness = try Harness(workers: 100)

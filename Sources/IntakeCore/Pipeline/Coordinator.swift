@@ -11,6 +11,7 @@ final class Coordinator {
     let log: Log
     let daemonID: String
     private var lastDropCheck = 0.0
+    private var stats = StatsWriter()
 
     init(store: IntakeStore, config: IntakeConfig, log: Log, daemonID: String) {
         self.store = store
@@ -58,9 +59,10 @@ final class Coordinator {
                                                        partnerLimit: { self.config.partnerLimits[$0]?.concurrentJobs }) else { break }
                 result.claimed.append((slot.index, job))
             }
-            try store.recordStat("workers_active", value: Double(Int(running) + result.claimed.count), now: now)
-            try store.recordStat("peak_running", value: Double(Int(running) + result.claimed.count), keepMaximum: true, now: now)
+            stats.set("workers_active", Double(Int(running) + result.claimed.count))
+            stats.raise("peak_running", Double(Int(running) + result.claimed.count))
         }
+        step("recording daemon stats") { try stats.flush(to: store, now: now) }
         step("reading cancel requests") { result.cancelRequests = try store.cancelRequests(among: request.running) }
         step("requeueing orphaned jobs") {
             // A worker that could not record its job's outcome (the disk was full, the database
@@ -82,6 +84,7 @@ final class Coordinator {
         }
         if now - lastDropCheck >= 60 || lastDropCheck == 0 {
             lastDropCheck = now
+            step("pruning status counters") { try store.pruneFinishCounters(before: now - 7200) }
             step("expected drops") {
                 for drop in try ExpectedDropMonitor.status(config: config, store: store, now: now) {
                     let subject = "\(drop.partner)/\(drop.pattern)@\(drop.due_at ?? "")"
@@ -108,7 +111,7 @@ final class Coordinator {
         var info = statvfs()
         guard statvfs(store.spool.root, &info) == 0 else { return false }
         let free = Int64(info.f_bavail) * Int64(info.f_frsize)
-        try? store.recordStat("disk_free_bytes", value: Double(free), now: now)
+        stats.set("disk_free_bytes", Double(free), coarse: 10)
         if free < config.minFreeDiskBytes {
             if (try? store.raiseAlert(kind: "disk_low", subject: store.spool.root,
                                       message: "\(free) bytes free, under the floor of \(config.minFreeDiskBytes); nothing new is claimed", now: now)) == true {

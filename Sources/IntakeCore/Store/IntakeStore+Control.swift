@@ -220,6 +220,11 @@ extension IntakeStore {
             """, name, value, now, keepMaximum)
     }
 
+    /// `job_finishes` holds one row per second with finishes; status looks back an hour.
+    func pruneFinishCounters(before time: Double) throws {
+        try connection.run("DELETE FROM job_finishes WHERE second < ?", Int64(time.rounded(.down)))
+    }
+
     public func stats() throws -> [String: Double] {
         var stats: [String: Double] = [:]
         for row in try connection.fetchAll("SELECT name, value FROM daemon_stats") { stats[row.string("name") ?? ""] = row.double("value") ?? 0 }
