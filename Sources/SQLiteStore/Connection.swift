@@ -28,7 +28,7 @@ public final class Connection {
             ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         database = try DatabaseHandle(path: path, flags: flags)
-        sqlite3_busy_timeout(database.pointer, options.busyTimeoutMilliseconds)
+        intake_sqlite3_set_busy_handler(database.pointer, options.busyTimeoutMilliseconds)
         if options.journalModeWAL && !options.readOnly {
             try execute("PRAGMA journal_mode=WAL")
         }

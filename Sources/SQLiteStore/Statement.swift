@@ -143,6 +143,15 @@ public final class Statement {
 
     public func int64(at column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
 
+    /// The column as UTF-8 text (an integer in decimal, NULL as no bytes), lent to `body` without
+    /// a copy: SQLite reuses the memory at the next step, so the bytes must not outlive the call.
+    /// For exports that stream millions of values straight into a file buffer.
+    public func withUTF8<Result>(at column: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        guard let text = sqlite3_column_text(handle, column) else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return try body(UnsafeBufferPointer(start: text, count: count))
+    }
+
     private func check(_ code: Int32) throws(SQLiteError) {
         guard code == SQLITE_OK else { throw database.error(code: code, sql: sql) }
     }

@@ -1,4 +1,4 @@
-import IntakeCore
+@testable import IntakeCore
 import Testing
 
 @Suite("CSV cells for people")
@@ -14,6 +14,8 @@ struct CSVCellTests {
         #expect(CSVCell.escape("say \"hi\"") == "\"say \"\"hi\"\"\"")
         #expect(CSVCell.escape("=1,2") == "\"'=1,2\"")
         #expect(CSVCell.escape("x\ny") == "\"x\ny\"")
+        // CRLF is a single Character in Swift; it must still be quoted.
+        #expect(CSVCell.escape("x\r\ny") == "\"x\r\ny\"")
     }
 }
 
@@ -38,5 +40,29 @@ struct SettleTrackerTests {
         let first = tracker.observe("f", size: 10, modified: 0, now: 1_000_000)
         let second = tracker.observe("f", size: 10, modified: 0, now: 1_000_001)
         #expect(!first && !second)
+    }
+}
+
+@Suite("escaping bytes")
+struct EscapedBytesTests {
+    static let samples = ["", "plain", "O'Brien", "Smith, Jr.", "say \"hi\"", "=SUM(A1)", "-200.00", "+1", "@cmd", "\tTab", "\rCR",
+                          "line\nbreak", "a&b<c>d", "'quoted'", "-\"both\",", "Zoë Ångström", "=\"x\"", "crlf\r\nend"]
+
+    @Test("CSV cells escaped from bytes equal CSVCell.escape")
+    func csvCells() {
+        for sample in Self.samples {
+            var output: [UInt8] = []
+            Array(sample.utf8).withUnsafeBufferPointer { EscapedBytes.appendCSVCell($0, to: &output) }
+            #expect(String(decoding: output, as: UTF8.self) == CSVCell.escape(sample), "\(sample.debugDescription)")
+        }
+    }
+
+    @Test("XML text escaped from bytes equals htmlEscape")
+    func xmlText() {
+        for sample in Self.samples {
+            var output: [UInt8] = []
+            Array(sample.utf8).withUnsafeBufferPointer { EscapedBytes.appendXMLText($0, to: &output) }
+            #expect(String(decoding: output, as: UTF8.self) == htmlEscape(sample), "\(sample.debugDescription)")
+        }
     }
 }

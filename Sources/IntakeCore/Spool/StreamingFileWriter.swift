@@ -30,6 +30,12 @@ final class StreamingFileWriter {
         if buffer.count >= 1 << 16 { try flush() }
     }
 
+    /// Appends bytes built in place (an export row escaped straight from the database).
+    func append(_ build: (inout [UInt8]) throws -> Void) throws {
+        try build(&buffer)
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
     private func flush() throws {
         if let failure { throw failure }
         var offset = 0
