@@ -11,7 +11,11 @@ extension Connection {
 
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws and
     /// rethrows the body's error (not the rollback's).
+    ///
+    /// Called inside a transaction, `body` joins it: one commit (one fsync) then covers both,
+    /// and an error thrown by `body` reaches the outer transaction, which rolls back.
     public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
+        if isInTransaction { return try body() }
         try execute("BEGIN \(kind.rawValue)")
         let value: T
         do {

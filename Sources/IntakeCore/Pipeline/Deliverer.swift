@@ -10,13 +10,18 @@ public struct Deliverer {
     public init(store: IntakeStore) { self.store = store }
 
     /// Returns the outbox paths written (relative to the spool).
+    /// `closing` runs inside the transaction that marks the job delivered, so the worker's own
+    /// bookkeeping (resources, its next claim) costs no commit of its own.
     @discardableResult
-    public func deliver(jobID: Int64) throws -> [String] {
+    public func deliver(jobID: Int64, closing: () throws -> Void = {}) throws -> [String] {
         guard let job = try store.job(id: jobID), job.state.isFinal else { return [] }
         guard let fileID = job.fileID, let file = try store.file(id: fileID) else {
             // A job without an input file (a report) wrote its own outputs.
             let outputs = (try? JSONDecoder().decode([String].self, from: Data(job.outputs.utf8))) ?? []
-            try store.markDelivered(job: jobID, outputs: outputs, now: epochNow())
+            try store.transaction {
+                try store.markDelivered(job: jobID, outputs: outputs, now: epochNow())
+                try closing()
+            }
             return outputs
         }
         let outbox = spool.outbox(partner: file.partner)
@@ -53,7 +58,10 @@ public struct Deliverer {
             try store.setFinalPath(fileID: file.id, finalPath: finalPath)
             FileSystem.removeTree(spool.work(job: job.id))
         }
-        try store.markDelivered(job: job.id, outputs: outputs, now: epochNow())
+        try store.transaction {
+            try store.markDelivered(job: job.id, outputs: outputs, now: epochNow())
+            try closing()
+        }
         return outputs
     }
 

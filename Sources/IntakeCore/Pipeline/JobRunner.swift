@@ -19,40 +19,59 @@ public struct JobRunner {
         self.faults = faults
     }
 
-    public func run(_ job: JobRecord, cancellation: CancellationFlag) {
-        // The claim marked the worker busy; one commit afterwards records the resources used
-        // and frees the worker (each commit is an fsync: they are kept few per job).
+    /// Runs `job` to its outcome and delivers it. With `nextClaim`, the commit that closes
+    /// this job (resources used, the delivery) also claims the slot's next job, which is
+    /// returned: a busy queue then costs two commits a job and no coordinator pass.
+    @discardableResult
+    public func run(_ job: JobRecord, cancellation: CancellationFlag, nextClaim: NextJobClaim? = nil) -> JobRecord? {
         let started = epochNow()
         let usage = ResourceMeter()
-        defer {
-            try? store.transaction {
-                try store.recordResourceUsage(job: job.id, cpuMilliseconds: usage.cpuMilliseconds(), peakRSSKilobytes: ResourceMeter.peakRSSKilobytes())
-                try store.setWorker(workerID, busyWith: nil, now: epochNow())
+        var next: JobRecord?
+        var isClosed = false
+        /// Inside a transaction: what the job used, then the slot's next job or its release.
+        func close() throws -> JobRecord? {
+            try store.recordResourceUsage(job: job.id, cpuMilliseconds: usage.cpuMilliseconds(), peakRSSKilobytes: ResourceMeter.peakRSSKilobytes())
+            try store.setWorker(workerID, busyWith: nil, now: epochNow())
+            return try nextClaim?.claim(store, workerID)
+        }
+        /// Delivers this job's own outcome, closing it in the same commit.
+        func deliverOwn() {
+            var claimed: JobRecord?
+            do {
+                try Deliverer(store: store).deliver(jobID: job.id) { claimed = try close() }
+                next = claimed
+                isClosed = true
+            } catch {
+                log.error("delivery failed; will retry", ["job": "\(job.id)", "error": "\(error)"])
             }
         }
-        do {
-            if let failed = try store.failedRequirement(of: job.id) {
-                var outcome = JobOutcome(state: .cancelled, reason: "dependency job \(failed.id) ended \(failed.state.rawValue)")
-                outcome.errorCode = .dependencyFailed
-                outcome.errorMessage = outcome.reason
-                try store.transaction { try store.finish(job: job, outcome: outcome, fileState: "failed", now: epochNow()) }
-                cancelDependents(of: job, state: .cancelled)
-                deliver(job.id)
-                return
+        /// True when the job ended (and needs delivering), false when it went back to the queue.
+        func runToEnd() -> Bool {
+            do {
+                if let failed = try store.failedRequirement(of: job.id) {
+                    var outcome = JobOutcome(state: .cancelled, reason: "dependency job \(failed.id) ended \(failed.state.rawValue)")
+                    outcome.errorCode = .dependencyFailed
+                    outcome.errorMessage = outcome.reason
+                    try store.transaction { try store.finish(job: job, outcome: outcome, fileState: "failed", now: epochNow()) }
+                    cancelDependents(of: job, state: .cancelled)
+                    return true
+                }
+                try faults.apply(to: job, cancellation: cancellation)
+                let outcome = try execute(job, cancellation: cancellation)
+                log.info("job finished", ["job": "\(job.id)", "partner": job.partner, "state": outcome.state.rawValue,
+                                          "ms": "\(Int((epochNow() - started) * 1000))", "detail": outcome.reason])
+                if !outcome.state.isAccepted && outcome.state != .duplicate { cancelDependents(of: job, state: outcome.state) }
+                return true
+            } catch let error as JobError {
+                return handle(error, job: job)
+            } catch {
+                return handle(classify(error), job: job)
             }
-            try faults.apply(to: job, cancellation: cancellation)
-            let outcome = try execute(job, cancellation: cancellation)
-            log.info("job finished", ["job": "\(job.id)", "partner": job.partner, "state": outcome.state.rawValue,
-                                      "ms": "\(Int((epochNow() - started) * 1000))", "detail": outcome.reason])
-            if !outcome.state.isAccepted && outcome.state != .duplicate { cancelDependents(of: job, state: outcome.state) }
-        } catch let error as JobError {
-            handle(error, job: job)
-            return
-        } catch {
-            handle(classify(error), job: job)
-            return
         }
-        deliver(job.id)
+        if runToEnd() { deliverOwn() }
+        // Requeued, or the delivery failed (it is retried later): close in a commit of its own.
+        if !isClosed { next = try? store.transaction { try close() } }
+        return next
     }
 
     /// Delivery failures leave the job undelivered; the supervisor tries again later.
@@ -90,7 +109,8 @@ public struct JobRunner {
         return .transient("unexpected error: \(error)")
     }
 
-    private func handle(_ error: JobError, job: JobRecord) {
+    /// Records the failure; true when it ended the job (which then needs delivering).
+    private func handle(_ error: JobError, job: JobRecord) -> Bool {
         let now = epochNow()
         do {
             switch error {
@@ -108,7 +128,7 @@ public struct JobRunner {
                 try store.transaction { try store.finish(job: job, outcome: outcome, fileState: "failed", now: now) }
                 log.warning("job stopped", ["job": "\(job.id)", "state": state.rawValue, "reason": reason.description])
                 cancelDependents(of: job, state: state)
-                deliver(job.id)
+                return true
             case .transient(let reason):
                 if job.attempts < job.maxAttempts {
                     let delay = RetryPolicy(base: config.retryBaseSeconds).delay(afterAttempt: job.attempts)
@@ -123,13 +143,14 @@ public struct JobRunner {
                     try store.transaction { try store.finish(job: job, outcome: outcome, fileState: "failed", now: now) }
                     log.error("job failed", ["job": "\(job.id)", "error": reason])
                     cancelDependents(of: job, state: .failed)
-                    deliver(job.id)
+                    return true
                 }
             }
         } catch {
             // The database itself is failing; the lease will lapse and recovery requeues it.
             log.error("could not record the job's failure", ["job": "\(job.id)", "error": "\(error)"])
         }
+        return false
     }
 
     private func cancelDependents(of job: JobRecord, state: JobState) {
@@ -139,6 +160,16 @@ public struct JobRunner {
         } catch {
             log.error("could not cancel dependent jobs", ["job": "\(job.id)", "error": "\(error)"])
         }
+    }
+}
+
+/// How a worker slot claims its next job in the commit that closes the current one: the
+/// supervisor's rule (not while stopping) and the store's fair claim.
+public struct NextJobClaim: Sendable {
+    let claim: @Sendable (IntakeStore, String) throws -> JobRecord?
+
+    public init(_ claim: @escaping @Sendable (IntakeStore, String) throws -> JobRecord?) {
+        self.claim = claim
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The daemon: recovers after a crash, polls the inboxes, claims settled files, and runs
 /// jobs on a bounded pool of worker slots until stopped.
@@ -43,7 +44,8 @@ public final class Supervisor: Sendable {
     enum Event: Sendable {
         case tick
         case passDone(offered: [Int], result: Coordinator.Result)
-        case finished(slot: Int, job: Int64)
+        /// `next`: the job the slot claimed in the commit that closed `job`.
+        case finished(slot: Int, job: Int64, next: JobRecord?)
         case signal(Int32)
         case signalsEnded
     }
@@ -61,6 +63,14 @@ public final class Supervisor: Sendable {
         let faults = FaultInjection.fromEnvironment()
         if faults != .none { log.warning("fault injection is on (INTAKE_FAULT_INJECTION)", ["transient": "\(faults.transientFailures)", "delay_s": "\(faults.delaySeconds)"]) }
         let slots = (0..<config.workers).map { Slot(id: "\(daemonID)/\($0)", spool: spool) }
+        // A busy slot takes its next job itself, in the commit that closes the current one;
+        // the gate shuts when stopping begins, so nothing new is claimed after a signal.
+        let claimGate = ClaimGate()
+        let nextClaim = NextJobClaim { store, workerID in
+            guard claimGate.isOpen else { return nil }
+            return try store.claimNextJob(owner: workerID, leaseSeconds: config.leaseSeconds, now: epochNow(),
+                                          partnerLimit: { config.partnerLimits[$0]?.concurrentJobs })
+        }
         try await coordinator.perform { coordinator in
             try Recovery(store: coordinator.store, log: log).run()
             try coordinator.store.registerWorkers(daemon: daemonID, slots: config.workers, now: epochNow())
@@ -101,6 +111,22 @@ public final class Supervisor: Sendable {
                 }
             }
 
+            /// Runs `job` on the slot; the slot's next job (claimed as this one closes) comes
+            /// back with `.finished`.
+            func launch(_ job: JobRecord, on slotIndex: Int) {
+                let slot = slots[slotIndex]
+                let flag = CancellationFlag()
+                let timeout = job.timeoutSeconds ?? config.settings(for: JobKindName(rawValue: job.kind) ?? .claimsImport).timeoutSeconds
+                running[job.id] = RunningJob(flag: flag, started: epochNow(), timeout: timeout)
+                if stopDeadline != nil { flag.cancel(.shutdown("stopping")) }
+                group.addTask {
+                    let next = try? await slot.confined.perform { store in
+                        JobRunner(store: store, config: config, workerID: slot.id, log: log, faults: faults).run(job, cancellation: flag, nextClaim: nextClaim)
+                    }
+                    return .finished(slot: slotIndex, job: job.id, next: next ?? nil)
+                }
+            }
+
             eventLoop: while let event = await group.next() {
                 switch event {
                 case .tick:
@@ -121,31 +147,24 @@ public final class Supervisor: Sendable {
                     let used = Set(result.claimed.map(\.0))
                     freeSlots.append(contentsOf: offered.filter { !used.contains($0) })
                     for (id, reason) in result.cancelRequests { running[id]?.flag.cancel(.byOperator(reason)) }
-                    for (slotIndex, job) in result.claimed {
-                        let slot = slots[slotIndex]
-                        let flag = CancellationFlag()
-                        let timeout = job.timeoutSeconds ?? config.settings(for: JobKindName(rawValue: job.kind) ?? .claimsImport).timeoutSeconds
-                        running[job.id] = RunningJob(flag: flag, started: epochNow(), timeout: timeout)
-                        if stopDeadline != nil { flag.cancel(.shutdown("stopping")) }
-                        group.addTask {
-                            _ = try? await slot.confined.perform { store in
-                                JobRunner(store: store, config: config, workerID: slot.id, log: log, faults: faults).run(job, cancellation: flag)
-                            }
-                            return .finished(slot: slotIndex, job: job.id)
-                        }
-                    }
+                    for (slotIndex, job) in result.claimed { launch(job, on: slotIndex) }
                     if result.isIdle && running.isEmpty {
                         log.info("inboxes drained; exiting (--once)")
                         group.cancelAll()
                         break eventLoop
                     }
                     if stopDeadline == nil && (wantsPass || !result.claimed.isEmpty) && !freeSlots.isEmpty { startPass(poll: false) }
-                case .finished(let slotIndex, let jobID):
+                case .finished(let slotIndex, let jobID, let next):
                     running[jobID] = nil
-                    freeSlots.append(slotIndex)
-                    if stopDeadline == nil { startPass(poll: false) }
+                    if let next {
+                        launch(next, on: slotIndex)
+                    } else {
+                        freeSlots.append(slotIndex)
+                        if stopDeadline == nil { startPass(poll: false) }
+                    }
                 case .signal(let number):
                     if stopDeadline == nil {
+                        claimGate.close()
                         log.info("stopping: no new claims; waiting for running jobs", ["signal": "\(number)", "running": "\(running.count)", "grace_s": "\(config.shutdownGraceSeconds)"])
                         stopDeadline = epochNow() + config.shutdownGraceSeconds
                     } else {
@@ -169,6 +188,13 @@ public final class Supervisor: Sendable {
 
     private func cancelAll(_ running: [Int64: RunningJob], _ reason: CancellationReason) {
         for job in running.values { job.flag.cancel(reason) }
+    }
+
+    /// Open while the daemon takes new jobs; closed once, when stopping begins.
+    final class ClaimGate: Sendable {
+        private let open = Atomic<Bool>(true)
+        var isOpen: Bool { open.load(ordering: .acquiring) }
+        func close() { open.store(false, ordering: .releasing) }
     }
 
     struct RunningJob {
