@@ -1,5 +1,5 @@
 /// Yields the records of a claims file one at a time, whatever its format.
-protocol ClaimRecordStream {
+protocol ClaimRecordStream: SendableMetatype {
     associatedtype Record: ClaimRecord
     /// The next record, or `nil` at the end. A failure that spoils one record (invalid UTF-8
     /// in it) is not fatal; the stream goes on after it. A fatal one ends the file.

@@ -49,8 +49,8 @@ struct ClaimsImportJob: JobKind {
             switch HeaderMapping<ClaimColumn>.make(header: header, required: required, aliases: feed.columnAliases) {
             case .success(let mapping):
                 try store.finishTask(parseTask, state: "succeeded", done: screened.size, now: epochNow())
-                var stream = CSVClaimStream(records: CSVClaimRecords(reader: reader, mapping: mapping))
-                return try loader.run(&stream)
+                let stream = CSVClaimStream(records: CSVClaimRecords(reader: reader, mapping: mapping))
+                return try loader.run(stream)
             case .failure(let error):
                 return try steps.rejectFile(code: error.code, message: error.message, line: 1, field: error.columns.joined(separator: ","), tasks: allTasks)
             }
@@ -64,8 +64,8 @@ struct ClaimsImportJob: JobKind {
                                             line: error.line, tasks: allTasks)
             }
             try store.finishTask(parseTask, state: "succeeded", done: screened.size, now: epochNow())
-            var stream = XMLClaimStream(reader: reader)
-            return try loader.run(&stream)
+            let stream = XMLClaimStream(reader: reader)
+            return try loader.run(stream)
         case .archive:
             return try steps.rejectFile(code: .unsupportedFormat, message: "feed \(feed.name) sends archives to the claims import; use format archive with kind archive", tasks: allTasks)
         }
@@ -80,9 +80,39 @@ struct ClaimsLoadPass {
     let file: FileRecord
     let tasks: (validate: Int64, load: Int64)
 
-    func run<Stream: ClaimRecordStream>(_ stream: inout Stream) throws -> JobOutcome {
+    /// What the reading thread hands the loading thread for one record, in file order.
+    enum Item: Sendable {
+        /// A record that passed validation, with where it came from (for errors found while loading).
+        case line(ClaimLine, ClaimSource)
+        /// A record refused before loading: read, validation or incomplete-upload errors.
+        case rejected([RowError])
+        /// A structural error that ends the file; `counted` when it belongs to a record read.
+        case fatal(RowError, counted: Bool)
+    }
+
+    /// Records per batch handed between the threads.
+    static let batchSize = 512
+
+    /// Two threads: this one loads into SQLite (it owns the connection), a producer reads and
+    /// validates. The load is the slower half, so validation costs almost no wall time.
+    func run<Stream: ClaimRecordStream>(_ stream: Stream) throws -> JobOutcome {
         let store = context.store
         let validator = ClaimLineValidator(partner: file.partner, today: context.today)
+        let maxRows = context.config.partnerLimits[file.partner]?.maxRows
+        let partner = file.partner
+        let requireFinalNewline = feed.requireFinalNewline
+        let reader = Handover(value: stream)
+        let pipe = BatchPipe<[Item]>(label: "intake.claims.read") { send in
+            var stream = reader.value
+            Self.produce(&stream, validator: validator, maxRows: maxRows, partner: partner,
+                         requireFinalNewline: requireFinalNewline, send: send)
+        }
+        defer { pipe.finish() }
+        // Every key the load writes is right by construction (the job's own file and job ids,
+        // the claim row inserted just before its lines), so the three parent lookups a row
+        // would cost with foreign keys on are skipped for this transaction only.
+        try store.connection.execute("PRAGMA foreign_keys=OFF")
+        defer { try? store.connection.execute("PRAGMA foreign_keys=ON") }
         return try store.transaction {
             let now = epochNow()
             try store.startTask(tasks.validate, total: nil, now: now)
@@ -90,67 +120,111 @@ struct ClaimsLoadPass {
             let loader = try ClaimsLoader(connection: store.connection, fileID: file.id, jobID: context.job.id, partner: file.partner)
             let rentals = RentalLookup(connection: store.connection)
             var collector = ErrorCollector(limit: context.config.maxListedErrors)
-            var rowErrors: [RowError] = []
             var rowsRead = 0, rowsLoaded = 0, rowsRejected = 0
             var fatal: RowError?
-                        let maxRows = context.config.partnerLimits[file.partner]?.maxRows
-            while true {
-                let record: Stream.Record
-                do {
-                    guard let next = try stream.next() else { break }
-                    record = next
-                } catch let failure as RecordStreamFailure {
-                    if failure.isFatal {
-                        fatal = failure.error
-                        break
+            batches: while let batch = pipe.next() {
+                try context.cancellation.check()
+                for item in batch {
+                    switch item {
+                    case .fatal(let error, let counted):
+                        if counted { rowsRead += 1 }
+                        fatal = error
+                        break batches
+                    case .rejected(let errors):
+                        rowsRead += 1
+                        rowsRejected += 1
+                        collector.add(contentsOf: errors)
+                    case .line(let line, let source):
+                        rowsRead += 1
+                        // A rental line without its month: count it from the partner's rental record.
+                        if line.isRental && line.rentalMonth == nil, let problem = try rentals.check(line, partner: partner) {
+                            rowsRejected += 1
+                            collector.add(RowError(line: source.line, record: source.record, byteOffset: source.byteOffset, column: source.modifiersColumn,
+                                                   field: "modifiers", code: problem.code, message: problem.message, value: line.modifiers.joined(separator: ",")))
+                            continue
+                        }
+                        switch try loader.insert(line, sourceLine: source.line) {
+                        case .inserted:
+                            rowsLoaded += 1
+                        case .duplicateLine:
+                            rowsRejected += 1
+                            collector.add(RowError(line: source.line, record: source.record, byteOffset: source.byteOffset,
+                                                   column: source.lineNumberColumn, field: "line_no",
+                                                   code: .duplicateLine, message: "claim \(line.claimID) line \(line.lineNumber) appears more than once in the file",
+                                                   value: "\(line.claimID)/\(line.lineNumber)"))
+                        }
                     }
-                    rowsRead += 1
-                    rowsRejected += 1
-                    collector.add(failure.error)
-                    continue
-                }
-                rowsRead += 1
-                if rowsRead % ClaimsImportJob.checkInterval == 0 {
-                    try context.cancellation.check()
-                }
-                if let maxRows, rowsRead > maxRows {
-                    fatal = RowError(line: record.line, record: record.record, byteOffset: record.byteOffset, column: 0, field: "", code: .tooManyRows,
-                                     message: "the file has more than \(maxRows) records, the most partner \(file.partner) may send in one file", value: "")
-                    break
-                }
-                if feed.requireFinalNewline && stream.lastRecordWasCut {
-                    rowsRejected += 1
-                    collector.add(RowError(line: record.line, record: record.record, byteOffset: record.byteOffset, column: 0, field: "", code: .incompleteUpload,
-                                           message: "the last record has no line break: the file looks cut short, most likely an incomplete upload; send the whole file again (or set require_final_newline: false for this feed)", value: ""))
-                    continue
-                }
-                rowErrors.removeAll(keepingCapacity: true)
-                guard let line = validator.validate(record, errors: &rowErrors) else {
-                    rowsRejected += 1
-                    collector.add(contentsOf: rowErrors)
-                    continue
-                }
-                // A rental line without its month: count it from the partner's rental record.
-                if line.isRental && line.rentalMonth == nil, let problem = try rentals.check(line, partner: file.partner) {
-                    rowsRejected += 1
-                    collector.add(RowError(line: record.line, record: record.record, byteOffset: record.byteOffset, column: record.columnNumber(.modifiers),
-                                           field: "modifiers", code: problem.code, message: problem.message, value: line.modifiers.joined(separator: ",")))
-                    continue
-                }
-                switch try loader.insert(line, sourceLine: record.line) {
-                case .inserted:
-                    rowsLoaded += 1
-                case .duplicateLine:
-                    rowsRejected += 1
-                    collector.add(RowError(line: record.line, record: record.record, byteOffset: record.byteOffset,
-                                           column: record.columnNumber(.lineNumber), field: "line_no",
-                                           code: .duplicateLine, message: "claim \(line.claimID) line \(line.lineNumber) appears more than once in the file",
-                                           value: "\(line.claimID)/\(line.lineNumber)"))
                 }
             }
             let pass = LoadPassOutcome(rowsRead: rowsRead, rowsLoaded: rowsLoaded, rowsRejected: rowsRejected, fatal: fatal)
             return try pass.commit(&collector, feed: feed, context: context, tasks: tasks)
         }
+    }
+
+    /// The reading thread: records to validated lines or their errors, in batches.
+    private static func produce<Stream: ClaimRecordStream>(_ stream: inout Stream, validator: ClaimLineValidator, maxRows: Int?, partner: String,
+                                                           requireFinalNewline: Bool, send: ([Item]) -> Bool) {
+        var batch: [Item] = []
+        batch.reserveCapacity(batchSize)
+        var rowErrors: [RowError] = []
+        var rowsRead = 0
+        func flush() -> Bool {
+            defer { batch.removeAll(keepingCapacity: true) }
+            return batch.isEmpty || send(batch)
+        }
+        while true {
+            let record: Stream.Record
+            do {
+                guard let next = try stream.next() else { break }
+                record = next
+            } catch {
+                if error.isFatal {
+                    batch.append(.fatal(error.error, counted: false))
+                    break
+                }
+                rowsRead += 1
+                batch.append(.rejected([error.error]))
+                if batch.count >= batchSize, !flush() { return }
+                continue
+            }
+            rowsRead += 1
+            if let maxRows, rowsRead > maxRows {
+                batch.append(.fatal(RowError(line: record.line, record: record.record, byteOffset: record.byteOffset, column: 0, field: "", code: .tooManyRows,
+                                             message: "the file has more than \(maxRows) records, the most partner \(partner) may send in one file", value: ""),
+                                    counted: true))
+                break
+            }
+            if requireFinalNewline && stream.lastRecordWasCut {
+                batch.append(.rejected([RowError(line: record.line, record: record.record, byteOffset: record.byteOffset, column: 0, field: "", code: .incompleteUpload,
+                                                 message: "the last record has no line break: the file looks cut short, most likely an incomplete upload; send the whole file again (or set require_final_newline: false for this feed)", value: "")]))
+            } else {
+                rowErrors.removeAll(keepingCapacity: true)
+                if let line = validator.validate(record, errors: &rowErrors) {
+                    batch.append(.line(line, ClaimSource(record)))
+                } else {
+                    batch.append(.rejected(rowErrors))
+                }
+            }
+            if batch.count >= batchSize, !flush() { return }
+        }
+        _ = flush()
+    }
+}
+
+/// Where a validated line came from, kept for the errors the load itself can find.
+struct ClaimSource: Sendable {
+    let line: Int
+    let record: Int
+    let byteOffset: Int
+    let modifiersColumn: Int
+    let lineNumberColumn: Int
+
+    init<Record: ClaimRecord>(_ record: Record) {
+        line = record.line
+        self.record = record.record
+        byteOffset = record.byteOffset
+        modifiersColumn = record.columnNumber(.modifiers)
+        lineNumberColumn = record.columnNumber(.lineNumber)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SQLiteStore
 
 /// The exports and reports an accepted file produces, written at delivery from the database,
@@ -19,78 +20,46 @@ enum DomainOutputs {
     }
 
     /// Accepted claim lines grouped per payer: a CSV and an XML batch per payer, streamed from
-    /// the database (rows ordered by payer), so memory stays flat for a million lines.
+    /// the database (rows ordered by payer), so memory stays flat for a million lines. The files
+    /// are written by two threads at once, each reading through a read-only connection of its
+    /// own (the load is committed, so both see all of it).
     static func claimBatches(job: JobRecord, file: FileRecord, store: IntakeStore) throws -> [String] {
-        let columns = ["claim_id", "line_no", "patient_id", "patient_last", "patient_first", "dob", "billing_npi", "hcpcs", "modifiers", "icd10",
-                       "dos_from", "dos_to", "units", "charge_amount"]
-        var outputs: [String] = []
-        var current: (payer: String, csv: StreamingFileWriter, xml: StreamingFileWriter, base: String, total: Int64, lines: Int)?
-        func close() throws {
-            guard let batch = current else { return }
-            try batch.xml.write("  <total_charge>\(Money.format(cents: batch.total))</total_charge>\n  <line_count>\(batch.lines)</line_count>\n</claim_batch>\n")
-            try batch.csv.finish()
-            try batch.xml.finish()
-            outputs += [store.spool.relative(batch.base + ".csv"), store.spool.relative(batch.base + ".xml")]
-            current = nil
-        }
-        // One payer at a time, in index order (no sort of the whole file in memory); selected in
-        // the order of `columns` after payer_id, so values are read by position.
+        // One payer at a time, in index order (no sort of the whole file in memory).
         var payers: [String] = []
         var nextPayer = try store.connection.fetchOne("SELECT min(payer_id) AS p FROM claims WHERE job_id = ?", job.id)?.string("p")
         while let payer = nextPayer {
             payers.append(payer)
             nextPayer = try store.connection.fetchOne("SELECT min(payer_id) AS p FROM claims WHERE job_id = ? AND payer_id > ?", job.id, payer)?.string("p")
         }
-        // Rows go from SQLite's buffers straight into the files' buffers, escaped byte by byte:
-        // a String per value made this export cost as much as the load itself.
-        let statement = try store.connection.statement("""
-            SELECT c.payer_id, c.claim_id, l.line_no, c.patient_id, c.patient_last, c.patient_first, c.dob, c.billing_npi,
-                   l.hcpcs, l.modifiers, l.icd10, l.dos_from, l.dos_to, l.units, l.charge_cents
-            FROM claims c JOIN service_lines l ON l.claim_ref = c.id WHERE c.job_id = ? AND c.payer_id = ? ORDER BY c.id, l.line_no
-            """)
-        let openTags = columns.map { Array("<\($0)>".utf8) }, closeTags = columns.map { Array("</\($0)>".utf8) }
-        for payer in payers {
-            defer { statement.reset() }
-            try statement.bind(job.id, at: 1)
-            try statement.bind(payer, at: 2)
-            try close()
+        let found = payers
+        let bases = found.map { payer in
             let safePayer = String(payer.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
-            let base = "\(store.spool.outbox(partner: file.partner))/claim-batch-\(safePayer)-job\(job.id)"
-            let csv = try StreamingFileWriter(path: base + ".csv")
-            let xml = try StreamingFileWriter(path: base + ".xml")
-            try csv.write(CSVCell.row(["payer_id"] + columns))
-            try xml.write("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<claim_batch payer_id=\"\(htmlEscape(payer))\" job_id=\"\(job.id)\">\n")
-            current = (payer, csv, xml, base, 0, 0)
-            while try statement.step() {
-                let cents = statement.int64(at: 14)
-                let amount = Array(Money.format(cents: cents).utf8)
-                current?.total += cents
-                current?.lines += 1
-                try csv.append { out in
-                    for column in Int32(0)..<14 {
-                        if column > 0 { out.append(UInt8(ascii: ",")) }
-                        statement.withUTF8(at: column) { EscapedBytes.appendCSVCell($0, to: &out) }
-                    }
-                    out.append(UInt8(ascii: ","))
-                    amount.withUnsafeBufferPointer { EscapedBytes.appendCSVCell($0, to: &out) }
-                    out.append(contentsOf: [UInt8(ascii: "\r"), UInt8(ascii: "\n")])
+            return "\(store.spool.outbox(partner: file.partner))/claim-batch-\(safePayer)-job\(job.id)"
+        }
+        let databasePath = store.connection.path
+        // Work items, biggest first (an XML batch is about three times its CSV), taken in turn
+        // by two threads so both stay busy to the end.
+        let items = ClaimBatchFormat.allCases.reversed().flatMap { format in zip(found, bases).map { (payer: $0, base: $1, format: format) } }
+        let nextItem = Atomic<Int>(0)
+        let failures = Mutex<[any Error]>([])
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            do {
+                var options = Connection.Options()
+                options.readOnly = true
+                options.cacheKiB = 2_048 // rows are read once, in index order
+                let connection = try Connection(path: databasePath, options: options)
+                while true {
+                    let index = nextItem.add(1, ordering: .relaxed).oldValue
+                    guard index < items.count, failures.withLock({ $0.isEmpty }) else { break }
+                    let item = items[index]
+                    try ClaimBatchWriter(format: item.format, jobID: job.id, connection: connection).write(payer: item.payer, to: item.base)
                 }
-                try xml.append { out in
-                    out.append(contentsOf: "  <line>".utf8)
-                    for (index, column) in (Int32(1)..<14).enumerated() {
-                        out.append(contentsOf: openTags[index])
-                        statement.withUTF8(at: column) { EscapedBytes.appendXMLText($0, to: &out) }
-                        out.append(contentsOf: closeTags[index])
-                    }
-                    out.append(contentsOf: openTags[13])
-                    amount.withUnsafeBufferPointer { EscapedBytes.appendXMLText($0, to: &out) }
-                    out.append(contentsOf: closeTags[13])
-                    out.append(contentsOf: "</line>\n".utf8)
-                }
+            } catch {
+                failures.withLock { $0.append(error) }
             }
         }
-        try close()
-        return outputs
+        if let failure = failures.withLock({ $0.first }) { throw failure }
+        return bases.flatMap { base in ClaimBatchFormat.allCases.map { store.spool.relative(base + "." + $0.rawValue) } }
     }
 
     /// Every remitted claim of the file with its category and amounts.
