@@ -118,7 +118,7 @@ struct ClaimsLoadPass {
             try store.startTask(tasks.validate, total: nil, now: now)
             try store.startTask(tasks.load, total: nil, now: now)
             let loader = try ClaimsLoader(connection: store.connection, fileID: file.id, jobID: context.job.id, partner: file.partner)
-            let rentals = RentalLookup(connection: store.connection)
+            var rentals = RentalLookup(connection: store.connection)
             var collector = ErrorCollector(limit: context.config.maxListedErrors)
             var rowsRead = 0, rowsLoaded = 0, rowsRejected = 0
             var fatal: RowError?
@@ -257,8 +257,19 @@ struct ErrorCollector {
 /// the date of service) and checks the line's modifiers against the rental month.
 struct RentalLookup {
     let connection: Connection
+    /// Partners with no rental on record skip the query (a lookup per rental line was a
+    /// seventh of a million-line load).
+    private var partnersWithRentals: [String: Bool] = [:]
 
-    func check(_ line: ClaimLine, partner: String) throws -> (code: ErrorCode, message: String)? {
+    init(connection: Connection) {
+        self.connection = connection
+    }
+
+    mutating func check(_ line: ClaimLine, partner: String) throws -> (code: ErrorCode, message: String)? {
+        if partnersWithRentals[partner] == nil {
+            partnersWithRentals[partner] = try connection.fetchInt("SELECT EXISTS (SELECT 1 FROM rentals WHERE partner = ?)", partner) == 1
+        }
+        guard partnersWithRentals[partner] == true else { return nil }
         guard let rental = try connection.fetchOne("""
             SELECT start_date, pause_start, pause_end FROM rentals WHERE partner = ? AND patient_id = ? AND hcpcs = ? AND start_date <= ?
             ORDER BY start_date DESC LIMIT 1

@@ -24,22 +24,18 @@ enum DomainOutputs {
     /// are written by two threads at once, each reading through a read-only connection of its
     /// own (the load is committed, so both see all of it).
     static func claimBatches(job: JobRecord, file: FileRecord, store: IntakeStore) throws -> [String] {
-        // One payer at a time, in index order (no sort of the whole file in memory).
-        var payers: [String] = []
-        var nextPayer = try store.connection.fetchOne("SELECT min(payer_id) AS p FROM claims WHERE job_id = ?", job.id)?.string("p")
-        while let payer = nextPayer {
-            payers.append(payer)
-            nextPayer = try store.connection.fetchOne("SELECT min(payer_id) AS p FROM claims WHERE job_id = ? AND payer_id > ?", job.id, payer)?.string("p")
-        }
-        let found = payers
-        let bases = found.map { payer in
+        // Payers with their line counts (the covering index answers it), biggest first: two
+        // threads take them in turn, so both stay busy to the end.
+        let payers = try store.connection.fetchAll("""
+            SELECT c.payer_id AS payer, count(*) AS n FROM claims c WHERE c.job_id = ? GROUP BY c.payer_id
+            """, job.id).compactMap { row in row.string("payer").map { ($0, row.int64("n") ?? 0) } }
+        let order = payers.sorted { $0.1 > $1.1 }.map(\.0)
+        func base(_ payer: String) -> String {
             let safePayer = String(payer.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
             return "\(store.spool.outbox(partner: file.partner))/claim-batch-\(safePayer)-job\(job.id)"
         }
+        let items = order.map { (payer: $0, base: base($0)) }
         let databasePath = store.connection.path
-        // Work items, biggest first (an XML batch is about three times its CSV), taken in turn
-        // by two threads so both stay busy to the end.
-        let items = ClaimBatchFormat.allCases.reversed().flatMap { format in zip(found, bases).map { (payer: $0, base: $1, format: format) } }
         let nextItem = Atomic<Int>(0)
         let failures = Mutex<[any Error]>([])
         DispatchQueue.concurrentPerform(iterations: 2) { _ in
@@ -48,18 +44,19 @@ enum DomainOutputs {
                 options.readOnly = true
                 options.cacheKiB = 2_048 // rows are read once, in index order
                 let connection = try Connection(path: databasePath, options: options)
+                let writer = ClaimBatchWriter(jobID: job.id, connection: connection)
                 while true {
                     let index = nextItem.add(1, ordering: .relaxed).oldValue
                     guard index < items.count, failures.withLock({ $0.isEmpty }) else { break }
-                    let item = items[index]
-                    try ClaimBatchWriter(format: item.format, jobID: job.id, connection: connection).write(payer: item.payer, to: item.base)
+                    try writer.write(payer: items[index].payer, to: items[index].base)
                 }
             } catch {
                 failures.withLock { $0.append(error) }
             }
         }
         if let failure = failures.withLock({ $0.first }) { throw failure }
-        return bases.flatMap { base in ClaimBatchFormat.allCases.map { store.spool.relative(base + "." + $0.rawValue) } }
+        // Listed in payer order, CSV then XML, whatever order the threads finished in.
+        return payers.map(\.0).sorted().flatMap { payer in ClaimBatchFormat.allCases.map { store.spool.relative(base(payer) + "." + $0.rawValue) } }
     }
 
     /// Every remitted claim of the file with its category and amounts.
