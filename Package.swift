@@ -16,6 +16,8 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CLibArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // Linux calls Swift's Glibc module hides (GNU extensions), as plain C functions.
+        .target(name: "CSystemCalls"),
 
         // Thin wrappers: the only modules that see C types.
         .target(name: "SQLiteStore", dependencies: ["CSQLite"]),
@@ -24,7 +26,7 @@ let package = Package(
         .target(name: "Hashing", dependencies: ["CCrypto"]),
 
         // Domain, formats, jobs and the pipeline.
-        .target(name: "IntakeCore", dependencies: ["SQLiteStore", "XMLStream", "ArchiveSafe", "Hashing"],
+        .target(name: "IntakeCore", dependencies: ["SQLiteStore", "XMLStream", "ArchiveSafe", "Hashing", "CSystemCalls"],
                 exclude: ["Schemas/claims-v1.xsd"]),
         // The command layer and the executable.
         .target(name: "IntakeCLI", dependencies: ["IntakeCore"]),

@@ -34,6 +34,27 @@ struct JobEngineTests {
         #expect(aClaimedFirst < 5, "A's jobs claimed after B was queued and before B started: \(aClaimedFirst)")
     }
 
+    @Test("a slot that claims its next job as it closes one keeps it: no job is claimed twice or taken back as an orphan")
+    func chainedClaimsAreKept() throws {
+        let harness = try Harness(settleSeconds: 0.05)
+        defer { harness.cleanUp() }
+        let partners = ["acme", "globex", "initech", "umbrella"]
+        for index in 0..<400 {
+            let partner = partners[index % partners.count]
+            try harness.drop(ClaimsFile.make(rows: 1, partner: partner, seed: "C\(index)-"), partner: partner, name: "c\(index).csv")
+        }
+        let daemon = try harness.start(["run"])
+        defer { daemon.terminate(); daemon.waitUntilExit() }
+        #expect(harness.wait(timeout: 180) { ((try? harness.count("SELECT count(*) FROM jobs WHERE delivered_at IS NOT NULL")) ?? 0) >= 400 })
+        let claimedTwice = try harness.count("""
+            SELECT count(*) FROM (SELECT job_id FROM job_history WHERE to_state = 'running' GROUP BY job_id HAVING count(*) > 1)
+            """)
+        let takenBack = try harness.count("SELECT count(*) FROM job_history WHERE reason LIKE '%could not record why%'")
+        #expect(claimedTwice == 0, "\(claimedTwice) jobs were claimed more than once")
+        #expect(takenBack == 0, "\(takenBack) running jobs were requeued as orphans")
+        #expect(try harness.count("SELECT count(*) FROM jobs WHERE state = 'succeeded'") == 400)
+    }
+
     @Test("a transient failure twice, then success: three attempts with growing delays; a validation failure: one attempt")
     func retries() throws {
         let harness = try Harness()

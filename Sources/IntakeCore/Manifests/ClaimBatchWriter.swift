@@ -29,8 +29,9 @@ struct ClaimBatchWriter {
         return (bytes, open, close)
     }()
 
-    /// Writes `base.csv` and `base.xml` for `payer`.
-    func write(payer: String, to base: String) throws {
+    /// Writes `base.csv` and `base.xml` for `payer`, under temp names: the caller publishes
+    /// them (`StreamingFileWriter.publish`) with the job's other batches.
+    func write(payer: String, to base: String) throws -> [StreamingFileWriter] {
         let statement = try connection.statement("""
             SELECT c.payer_id, c.claim_id, l.line_no, c.patient_id, c.patient_last, c.patient_first, c.dob, c.billing_npi,
                    l.hcpcs, l.modifiers, l.icd10, l.dos_from, l.dos_to, l.units, l.charge_cents
@@ -77,7 +78,6 @@ struct ClaimBatchWriter {
             }
         }
         try xml.write("  <total_charge>\(Money.format(cents: total))</total_charge>\n  <line_count>\(lines)</line_count>\n</claim_batch>\n")
-        try csv.finish()
-        try xml.finish()
+        return [csv, xml]
     }
 }

@@ -35,6 +35,17 @@ enum DomainOutputs {
             return "\(store.spool.outbox(partner: file.partner))/claim-batch-\(safePayer)-job\(job.id)"
         }
         let items = order.map { (payer: $0, base: base($0)) }
+        /// In payer order, CSV then XML, whatever order the files were written in.
+        func listed() -> [String] {
+            payers.map(\.0).sorted().flatMap { payer in ClaimBatchFormat.allCases.map { store.spool.relative(base(payer) + "." + $0.rawValue) } }
+        }
+        // A small file's batches are written here, on the worker's connection: two threads and
+        // two connections cost more than they save below a few thousand lines.
+        if payers.reduce(0, { $0 + $1.1 }) < 5_000 {
+            let writer = ClaimBatchWriter(jobID: job.id, connection: store.connection)
+            try StreamingFileWriter.publish(items.flatMap { try writer.write(payer: $0.payer, to: $0.base) })
+            return listed()
+        }
         let databasePath = store.connection.path
         let nextItem = Atomic<Int>(0)
         let failures = Mutex<[any Error]>([])
@@ -45,18 +56,19 @@ enum DomainOutputs {
                 options.cacheKiB = 2_048 // rows are read once, in index order
                 let connection = try Connection(path: databasePath, options: options)
                 let writer = ClaimBatchWriter(jobID: job.id, connection: connection)
+                var written: [StreamingFileWriter] = []
                 while true {
                     let index = nextItem.add(1, ordering: .relaxed).oldValue
                     guard index < items.count, failures.withLock({ $0.isEmpty }) else { break }
-                    try writer.write(payer: items[index].payer, to: items[index].base)
+                    written += try writer.write(payer: items[index].payer, to: items[index].base)
                 }
+                try StreamingFileWriter.publish(written)
             } catch {
                 failures.withLock { $0.append(error) }
             }
         }
         if let failure = failures.withLock({ $0.first }) { throw failure }
-        // Listed in payer order, CSV then XML, whatever order the threads finished in.
-        return payers.map(\.0).sorted().flatMap { payer in ClaimBatchFormat.allCases.map { store.spool.relative(base(payer) + "." + $0.rawValue) } }
+        return listed()
     }
 
     /// Every remitted claim of the file with its category and amounts.

@@ -30,6 +30,8 @@ final class Coordinator {
         var checkIdle: Bool
         var running: [Int64]
         var slotIDs: [String]
+        /// Slots running a job when the pass was asked for (their chained claims are theirs).
+        var busySlotIDs: Set<String>
     }
 
     struct Result: Sendable {
@@ -68,7 +70,8 @@ final class Coordinator {
             // A worker that could not record its job's outcome (the disk was full, the database
             // failed) leaves the job `running` with no one working on it: queue it again.
             let busy = Set(request.running).union(result.claimed.map(\.job.id))
-            let orphans = try store.requeueOrphans(ownerPrefix: daemonID + "/", except: busy, retryAfter: config.retryBaseSeconds, now: now)
+            let orphans = try store.requeueOrphans(ownerPrefix: daemonID + "/", except: busy, busyOwners: request.busySlotIDs,
+                                                   retryAfter: config.retryBaseSeconds, now: now)
             if !orphans.isEmpty { log.warning("requeued jobs whose worker could not record an outcome", ["jobs": orphans.map(String.init).joined(separator: ",")]) }
         }
         if request.heartbeat {

@@ -103,8 +103,10 @@ public final class Supervisor: Sendable {
                 freeSlots.removeAll { offered.contains($0) }
                 let heartbeat = epochNow() - lastHeartbeat >= max(1, config.leaseSeconds / 4)
                 if heartbeat { lastHeartbeat = epochNow() }
+                let busySlots = slots.indices.filter { !freeSlots.contains($0) && !offered.contains($0) }.map { slots[$0].id }
                 let request = Coordinator.Request(poll: poll && stopDeadline == nil, offered: offered.map { ($0, slots[$0].id) }, heartbeat: heartbeat,
-                                                  checkIdle: once && running.isEmpty, running: Array(running.keys), slotIDs: slots.map(\.id))
+                                                  checkIdle: once && running.isEmpty, running: Array(running.keys), slotIDs: slots.map(\.id),
+                                                  busySlotIDs: Set(busySlots))
                 group.addTask {
                     let result = try? await coordinator.perform { $0.pass(request) }
                     return .passDone(offered: offered, result: result ?? Coordinator.Result())

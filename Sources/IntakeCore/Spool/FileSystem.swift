@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+internal import CSystemCalls
 
 /// A file-system call that failed, with the path and the system's reason.
 public struct FileSystemError: Error, CustomStringConvertible, Sendable {
@@ -56,11 +57,20 @@ public enum FileSystem {
     }
 
     /// Renames atomically and makes the rename durable (fsync of the target folder).
-    public static func rename(_ source: String, to target: String) throws(FileSystemError) {
+    public static func rename(_ source: String, to target: String, syncingFolder: Bool = true) throws(FileSystemError) {
         guard Glibc.rename(source, target) == 0 else {
             throw FileSystemError(operation: "rename to \(target) from", path: source, errorNumber: errno)
         }
-        syncDirectory(of: target)
+        if syncingFolder { syncDirectory(of: target) }
+    }
+
+    /// Flushes every file of the filesystem that holds `path` to disk (`syncfs`): one flush for
+    /// many files written together, where an `fsync` each would flush the disk once per file.
+    public static func syncFilesystem(containing path: String) throws(FileSystemError) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileSystemError(operation: "open", path: path, errorNumber: errno) }
+        defer { close(descriptor) }
+        guard intake_syncfs(descriptor) == 0 else { throw FileSystemError(operation: "syncfs", path: path, errorNumber: errno) }
     }
 
     public static func remove(_ path: String) {

@@ -182,9 +182,11 @@ extension IntakeStore {
     }
 
     /// Jobs this daemon's workers hold as `running` that no worker is running any more.
-    public func requeueOrphans(ownerPrefix: String, except busy: Set<Int64>, retryAfter: Double, now: Double) throws -> [Int64] {
+    /// `busyOwners`: worker slots running a job right now; a job they own is theirs even when
+    /// the supervisor has not heard of it yet (a slot claims its next job as it closes one).
+    public func requeueOrphans(ownerPrefix: String, except busy: Set<Int64>, busyOwners: Set<String>, retryAfter: Double, now: Double) throws -> [Int64] {
         let candidates = try connection.fetchAll("SELECT * FROM jobs WHERE state = 'running' AND lease_owner LIKE ? || '%'", ownerPrefix)
-            .map(JobRecord.init).filter { !busy.contains($0.id) }
+            .map(JobRecord.init).filter { !busy.contains($0.id) && !busyOwners.contains($0.leaseOwner ?? "") }
         guard !candidates.isEmpty else { return [] }
         return try transaction {
             for job in candidates {
