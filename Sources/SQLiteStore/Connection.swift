@@ -19,7 +19,7 @@ public final class Connection {
         /// `NORMAL` in WAL is durable across application crashes; `FULL` also across power loss.
         public var synchronous = "FULL"
         /// Page cache per connection, in KiB.
-        public var cacheKiB = 16_384
+        public var cacheKiB = 8_192
         /// WAL pages after which a commit copies the WAL back into the database. SQLite's 1,000
         /// made every 60th job commit a checkpoint (two more fsyncs, the same hot pages copied
         /// again and again): a fifth of the queue's time. 8,192 pages is a 32 MiB WAL.

@@ -16,8 +16,6 @@ public struct XMLNode: Sendable, Equatable {
     public let line: Int
     /// True for `<a/>`: no `.endElement` follows.
     public let isEmptyElement: Bool
-    /// Bytes of input consumed so far (approximate position, for error reports).
-    public var byteOffset: Int = 0
 }
 
 /// Why a document was refused.
@@ -121,7 +119,20 @@ public final class XMLStreamReader {
     }
 
     /// The next element or text node, `nil` at the end of the document.
-    public func next() throws(XMLStreamError) -> XMLNode? {
+    /// Bytes of the document consumed so far: near the start of the node `next()` returned
+    /// last. Asked for only where it is needed (a record's start): libxml2 counts it each time.
+    public var byteOffset: Int { Int(xmlTextReaderByteConsumed(reader)) }
+
+    /// The current node's name as UTF-8 bytes, lent without making a `String`; valid only
+    /// inside `body` (for readers that call `next(names: false)` on a hot path).
+    public func withCurrentName<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        guard let name = xmlTextReaderConstName(reader) else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeBufferPointer(start: name, count: strlen(name)))
+    }
+
+    /// The next element start, element end or text node; nil at the end of the document.
+    /// With `names: false` element names are left empty (see `withCurrentName`).
+    public func next(names: Bool = true) throws(XMLStreamError) -> XMLNode? {
         while true {
             let status = xmlTextReaderRead(reader)
             if status == 0 { return nil }
@@ -138,10 +149,10 @@ public final class XMLStreamReader {
                 elementCount += 1
                 if depth >= limits.maxDepth { throw failure(.tooDeep, "element nesting deeper than \(limits.maxDepth)") }
                 if elementCount > limits.maxElements { throw failure(.tooManyElements, "more than \(limits.maxElements) elements") }
-                return XMLNode(kind: .startElement, name: currentName(), value: "", depth: depth, line: line,
-                               isEmptyElement: xmlTextReaderIsEmptyElement(reader) == 1, byteOffset: Int(xmlTextReaderByteConsumed(reader)))
+                return XMLNode(kind: .startElement, name: names ? currentName() : "", value: "", depth: depth, line: line,
+                               isEmptyElement: xmlTextReaderIsEmptyElement(reader) == 1)
             case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
-                return XMLNode(kind: .endElement, name: currentName(), value: "", depth: depth, line: line, isEmptyElement: false)
+                return XMLNode(kind: .endElement, name: names ? currentName() : "", value: "", depth: depth, line: line, isEmptyElement: false)
             case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue):
                 let text = currentValue()
                 if text.utf8.count > limits.maxTextBytes { throw failure(.textTooLong, "a text node is longer than \(limits.maxTextBytes) bytes") }

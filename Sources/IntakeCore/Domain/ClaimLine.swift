@@ -80,6 +80,25 @@ public enum ClaimColumn: String, CaseIterable, Sendable {
         }
     }
 
+    private static let utf8Names = allCases.map { Array($0.rawValue.utf8) }
+
+    /// The column named by `bytes`, matched ignoring ASCII case, without making a `String`
+    /// (an XML claims file names a column in every element).
+    init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        for (index, name) in Self.utf8Names.enumerated() where name.count == bytes.count {
+            var matches = true
+            for offset in 0..<name.count {
+                let byte = bytes[offset]
+                if (byte >= 65 && byte <= 90 ? byte + 32 : byte) != name[offset] { matches = false; break }
+            }
+            if matches {
+                self = Self.allCases[index]
+                return
+            }
+        }
+        return nil
+    }
+
     public var isRequired: Bool {
         switch self {
         case .lineNumber, .patientLast, .patientFirst, .payerName, .modifiers, .icd10, .notes, .rentalMonth, .diagnoses, .diagnosisPointers: return false

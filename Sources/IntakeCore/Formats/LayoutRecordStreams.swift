@@ -116,7 +116,7 @@ struct XMLLayoutStream: RawRecordStream {
                 guard node.name == layout.root else { throw fatal(.xmlUnexpectedRoot, "the root element is <\(node.name)>, expected <\(layout.root)>", node.line) }
             case (.startElement, 1):
                 inRecord = true
-                start = (node.line, node.byteOffset)
+                start = (node.line, reader.byteOffset)
                 values = [String?](repeating: nil, count: values.count)
                 if node.isEmptyElement {
                     count += 1

@@ -41,7 +41,7 @@ struct XMLClaimStream: ClaimRecordStream {
         while true {
             let node: XMLNode?
             do {
-                node = try reader.next()
+                node = try reader.next(names: false)
             } catch {
                 throw fatal(code: ErrorCode(rawValue: error.code.rawValue) ?? .xmlMalformed, message: error.message, line: error.line)
             }
@@ -54,19 +54,20 @@ struct XMLClaimStream: ClaimRecordStream {
             switch (node.kind, node.depth) {
             case (.startElement, 0):
                 sawRoot = true
-                guard node.name == "claims" else {
-                    throw fatal(code: .xmlUnexpectedRoot, message: "the root element is <\(node.name)>, expected <claims>", line: node.line)
+                let name = reader.withCurrentName { String(decoding: $0, as: UTF8.self) }
+                guard name == "claims" else {
+                    throw fatal(code: .xmlUnexpectedRoot, message: "the root element is <\(name)>, expected <claims>", line: node.line)
                 }
             case (.startElement, 1):
                 inClaim = true
-                start = (node.line, node.byteOffset)
+                start = (node.line, reader.byteOffset)
                 values = [String?](repeating: nil, count: values.count)
                 if node.isEmptyElement {
                     recordCount += 1
                     return Record(line: start.line, record: recordCount, byteOffset: start.offset, values: values)
                 }
             case (.startElement, 2):
-                field = ClaimColumn(rawValue: node.name.lowercased())
+                field = reader.withCurrentName(ClaimColumn.init(utf8:))
                 text = ""
                 if node.isEmptyElement, let field { values[field.ordinal] = "" }
             case (.text, 3):
@@ -91,6 +92,10 @@ struct XMLClaimStream: ClaimRecordStream {
 extension String {
     /// Without leading and trailing spaces, tabs and line breaks.
     func trimmingBlanks() -> String {
+        func isBlank(_ byte: UInt8) -> Bool { byte == 32 || byte == 9 || byte == 10 || byte == 13 }
+        // Values almost never have blanks around them: check the two ends before copying.
+        guard let head = utf8.first, let tail = utf8.last else { return self }
+        if !isBlank(head) && !isBlank(tail) { return self }
         let blanks: Set<UInt8> = [32, 9, 10, 13]
         let bytes = Array(utf8)
         guard let first = bytes.firstIndex(where: { !blanks.contains($0) }), let last = bytes.lastIndex(where: { !blanks.contains($0) }) else { return "" }

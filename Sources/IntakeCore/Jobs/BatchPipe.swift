@@ -59,8 +59,8 @@ final class BatchPipe<Batch: Sendable>: Sendable {
     }
 }
 
-/// Moves a value that is not `Sendable` (a file reader) to the producer thread. Sound because
-/// the creating thread hands it over whole and never touches it again: only the producer uses it.
+/// Moves a value that is not `Sendable` (a file reader, an unpublished export) to another
+/// thread. Sound because the sending thread hands it over whole and never touches it again.
 struct Handover<Value>: @unchecked Sendable {
     let value: Value
 }

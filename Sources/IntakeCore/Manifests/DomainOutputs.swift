@@ -5,10 +5,12 @@ import SQLiteStore
 /// The exports and reports an accepted file produces, written at delivery from the database,
 /// so a redelivery after a crash writes the same files again.
 enum DomainOutputs {
-    static func write(job: JobRecord, file: FileRecord, store: IntakeStore) throws -> [String] {
+    /// Returns the outputs (relative paths). Claim batches are left under their temp names in
+    /// `unpublished`, for the caller to publish with the job's manifests in one sync.
+    static func write(job: JobRecord, file: FileRecord, store: IntakeStore, unpublished: inout [StreamingFileWriter]) throws -> [String] {
         guard job.state.isAccepted else { return [] }
         switch JobKindName(rawValue: job.kind) {
-        case .claimsImport: return try claimBatches(job: job, file: file, store: store)
+        case .claimsImport: return try claimBatches(job: job, file: file, store: store, unpublished: &unpublished)
         case .remittanceImport: return try reconciliation(job: job, file: file, store: store)
         case .inventoryCountImport: return try inventoryReports(job: job, file: file, store: store)
         default: return []
@@ -23,7 +25,7 @@ enum DomainOutputs {
     /// the database (rows ordered by payer), so memory stays flat for a million lines. The files
     /// are written by two threads at once, each reading through a read-only connection of its
     /// own (the load is committed, so both see all of it).
-    static func claimBatches(job: JobRecord, file: FileRecord, store: IntakeStore) throws -> [String] {
+    static func claimBatches(job: JobRecord, file: FileRecord, store: IntakeStore, unpublished: inout [StreamingFileWriter]) throws -> [String] {
         // Payers with their line counts (the covering index answers it), biggest first: two
         // threads take them in turn, so both stay busy to the end.
         let payers = try store.connection.fetchAll("""
@@ -43,12 +45,13 @@ enum DomainOutputs {
         // two connections cost more than they save below a few thousand lines.
         if payers.reduce(0, { $0 + $1.1 }) < 5_000 {
             let writer = ClaimBatchWriter(jobID: job.id, connection: store.connection)
-            try StreamingFileWriter.publish(items.flatMap { try writer.write(payer: $0.payer, to: $0.base) })
+            for item in items { unpublished += try writer.write(payer: item.payer, to: item.base) }
             return listed()
         }
         let databasePath = store.connection.path
         let nextItem = Atomic<Int>(0)
         let failures = Mutex<[any Error]>([])
+        let written = Mutex<[Handover<StreamingFileWriter>]>([])
         DispatchQueue.concurrentPerform(iterations: 2) { _ in
             do {
                 var options = Connection.Options()
@@ -56,18 +59,20 @@ enum DomainOutputs {
                 options.cacheKiB = 2_048 // rows are read once, in index order
                 let connection = try Connection(path: databasePath, options: options)
                 let writer = ClaimBatchWriter(jobID: job.id, connection: connection)
-                var written: [StreamingFileWriter] = []
                 while true {
                     let index = nextItem.add(1, ordering: .relaxed).oldValue
                     guard index < items.count, failures.withLock({ $0.isEmpty }) else { break }
-                    written += try writer.write(payer: items[index].payer, to: items[index].base)
+                    let files = try writer.write(payer: items[index].payer, to: items[index].base)
+                    written.withLock { $0 += files.map { Handover(value: $0) } }
                 }
-                try StreamingFileWriter.publish(written)
             } catch {
                 failures.withLock { $0.append(error) }
             }
         }
+        // Both threads are done with their files: they come back to this one, in payer order.
+        let files = written.withLock { $0.map(\.value) }.sorted { $0.path < $1.path }
         if let failure = failures.withLock({ $0.first }) { throw failure }
+        unpublished += files
         return listed()
     }
 

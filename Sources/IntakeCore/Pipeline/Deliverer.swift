@@ -26,21 +26,29 @@ public struct Deliverer {
         }
         let outbox = spool.outbox(partner: file.partner)
         var outputs: [String] = []
+        // The error manifest, the exports and the result manifest are written under temp names
+        // and published together (one sync of the disk), the result manifest renamed last.
+        var unpublished: [StreamingFileWriter] = []
         let listed = try store.rowErrors(job: job.id)
         let errorsPath = "\(outbox)/\(file.name).errors.csv"
         if job.errorCount > 0 {
-            try AtomicFileWriter.write(ErrorManifest.render(listed), to: errorsPath)
+            let errors = try StreamingFileWriter(path: errorsPath)
+            try errors.write(ErrorManifest.render(listed))
+            unpublished.append(errors)
             outputs.append(spool.relative(errorsPath))
         }
 
-        outputs += try DomainOutputs.write(job: job, file: file, store: store)
+        outputs += try DomainOutputs.write(job: job, file: file, store: store, unpublished: &unpublished)
 
         // Where the original goes: chosen once, recorded before the move, so a redo agrees.
         let finalPath = try finalPath(for: file, job: job)
         let resultPath = "\(outbox)/\(file.name).result.json"
         outputs.append(spool.relative(resultPath))
         let manifest = try makeManifest(job: job, file: file, errors: listed, outputs: outputs, storedAs: finalPath)
-        try AtomicFileWriter.write(manifest.encoded(), to: resultPath)
+        let result = try StreamingFileWriter(path: resultPath)
+        try result.write(manifest.encoded())
+        unpublished.append(result)
+        try StreamingFileWriter.publish(unpublished)
 
         if file.parentFileID != nil {
             // An archive member: the archive itself is the original that is kept.

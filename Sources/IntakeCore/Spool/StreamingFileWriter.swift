@@ -35,6 +35,11 @@ final class StreamingFileWriter {
         if buffer.count >= 1 << 16 { try flush() }
     }
 
+    func write(_ data: Data) throws {
+        buffer.append(contentsOf: data)
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
     /// Appends bytes built in place (an export row escaped straight from the database).
     func append(_ build: (inout [UInt8]) throws -> Void) throws {
         try build(&buffer)
