@@ -38,7 +38,7 @@ SCENARIOS = ("bulk-csv", "memory", "small-files", "xml", "queue", "status")
 # Sizes per mode. `--quick` is for checking that the harness works, not for numbers to quote.
 MODES = {
     "full": dict(reps=3, bulk_rows=1_000_000, memory_bytes=[1_000_000_000, 2_000_000_000],
-                 small_files=10_000, small_reps=1, xml_claims=100_000, queue_jobs=10_000, status_jobs=1_000_000,
+                 small_files=10_000, small_reps=1, xml_claims=100_000, queue_jobs=100_000, status_jobs=1_000_000,
                  latency_samples=50),
     "quick": dict(reps=2, bulk_rows=200_000, memory_bytes=[1_000_000_000],
                   small_files=1_000, small_reps=1, xml_claims=20_000, queue_jobs=2_000, status_jobs=100_000,
@@ -1271,7 +1271,7 @@ def main() -> int:
     ap.add_argument("--compare", help="an earlier results JSON: print ratios of this run against it")
     ap.add_argument("--no-run", action="store_true", help="with --compare: compare out/latest.json, run nothing")
     ap.add_argument("--keep", action="store_true", help="keep spools and databases under out/runs/")
-    ap.add_argument("--queue-jobs", type=int, help="no-op jobs (and Celery tasks) in the queue scenario (default 10,000; --quick 2,000)")
+    ap.add_argument("--queue-jobs", type=int, help="no-op jobs (and Celery tasks) in the queue scenario (default 100,000 as in the issue; --quick 2,000)")
     ap.add_argument("--rss-cap-mb", type=int, default=RSS_CAP_MB,
                     help=f"kill a measured process whose resident memory passes this (default {RSS_CAP_MB})")
     args = ap.parse_args()
