@@ -66,6 +66,27 @@ struct PickupTests {
         #expect(try harness.count("SELECT count(*) FROM service_lines") == 10)
     }
 
+    @Test("the same content under two names at once, 40 times, two workers: each content is loaded once")
+    func simultaneousTwins() throws {
+        // The two files of a pair are claimed together and run on the two slots at the same
+        // time, so their hashes are recorded within milliseconds of each other: whichever
+        // order that happens in, one must load and the other end a duplicate.
+        let harness = try Harness(settleSeconds: 0, workers: 2)
+        defer { harness.cleanUp() }
+        let pairs = 40, rows = 20
+        for pair in 0..<pairs {
+            let content = ClaimsFile.make(rows: rows, partner: "acme", seed: "P\(pair)x")
+            try harness.drop(content, partner: "acme", name: "pair\(pair)-a.csv")
+            try harness.drop(content, partner: "acme", name: "pair\(pair)-b.csv")
+        }
+        #expect(try harness.run(["run", "--once"]) == 0)
+        for pair in 0..<pairs {
+            let states = try ["a", "b"].map { try harness.manifest(partner: "acme", name: "pair\(pair)-\($0).csv")["state"] as? String ?? "?" }
+            #expect(states.sorted() == ["duplicate", "succeeded"], "pair \(pair): \(states)")
+        }
+        #expect(try harness.count("SELECT count(*) FROM service_lines") == pairs * rows)
+    }
+
     @Test("an empty file is settled, then rejected with file.empty, and the daemon goes on")
     func emptyFile() throws {
         let harness = try Harness()

@@ -22,9 +22,7 @@ struct ArchiveJob: JobKind {
     private func extract(_ context: JobContext) throws -> JobOutcome {
         let store = context.store
         let steps = FileIntakeSteps(context: context)
-        let tasks = try store.transaction {
-            try store.createTasks(job: context.job, stages: [.parse, .load], worker: context.workerID, now: epochNow())
-        }
+        let tasks = try steps.beginTasks([.parse, .load])
         let parseTask = tasks[.parse] ?? 0, extractTask = tasks[.load] ?? 0
         let (file, path) = try steps.workFilePath()
         let screened = try steps.hashAndScreen(file: file, path: path, parseTask: parseTask)

@@ -42,34 +42,55 @@ struct FileIntakeSteps {
         return (try hasher.finalize(), size)
     }
 
+    /// Records the job's tasks for this attempt, the parse task already running over the
+    /// file's bytes: one commit.
+    func beginTasks(_ stages: [Stage]) throws -> [Stage: Int64] {
+        try store.transaction {
+            let ids = try store.createTasks(job: context.job, stages: stages, worker: context.workerID, now: epochNow())
+            if let parse = ids[.parse] {
+                try store.startTask(parse, total: context.file?.size, unit: "bytes", now: epochNow())
+            }
+            return ids
+        }
+    }
+
     /// Hashes the file and settles whether it may be processed at all. Returns an outcome
     /// (already committed) when it may not: empty, or a duplicate of accepted content.
+    ///
+    /// The hash is recorded and the twins looked for in one write transaction, so of two
+    /// files with the same content processed at once, the second to get there always sees
+    /// the first and waits for it. A file that waits gives its hash up until its next try,
+    /// so two waiting files can never wait for each other.
     func hashAndScreen(file: FileRecord, path: String, parseTask: Int64) throws -> (outcome: JobOutcome?, sha256: String, size: Int64) {
-        let now = epochNow()
-        try store.startTask(parseTask, total: file.size, unit: "bytes", now: now)
         let (sha256, size) = try hashFile(at: path)
-        try store.setHash(fileID: file.id, sha256: sha256, size: size)
-        if size == 0 {
-            let outcome = try rejectFile(code: .fileEmpty, message: "the file is empty (0 bytes)", tasks: [parseTask])
-            return (outcome, sha256, size)
-        }
-        if let limit = context.config.partnerLimits[file.partner]?.maxFileBytes, size > limit {
-            let outcome = try rejectFile(code: .fileTooLarge, message: "the file is \(size) bytes; partner \(file.partner) may send at most \(limit)", tasks: [parseTask])
-            return (outcome, sha256, size)
-        }
-        if let earlier = try store.acceptedFile(partner: file.partner, sha256: sha256, before: file.id) {
-            var outcome = JobOutcome(state: .duplicate, reason: "same content as file \(earlier.id) (\(earlier.name)), job \(earlier.jobID.map(String.init) ?? "?"), already accepted; nothing imported")
-            outcome.errorMessage = outcome.reason
-            try store.transaction {
+        enum Screening { case proceed, refused(JobOutcome), waitFor(FileRecord) }
+        let screening: Screening = try store.transaction {
+            try store.setHash(fileID: file.id, sha256: sha256, size: size)
+            if size == 0 {
+                return .refused(try rejectFile(code: .fileEmpty, message: "the file is empty (0 bytes)", tasks: [parseTask]))
+            }
+            if let limit = context.config.partnerLimits[file.partner]?.maxFileBytes, size > limit {
+                return .refused(try rejectFile(code: .fileTooLarge, message: "the file is \(size) bytes; partner \(file.partner) may send at most \(limit)", tasks: [parseTask]))
+            }
+            if let earlier = try store.acceptedFile(partner: file.partner, sha256: sha256, before: file.id) {
+                var outcome = JobOutcome(state: .duplicate, reason: "same content as file \(earlier.id) (\(earlier.name)), job \(earlier.jobID.map(String.init) ?? "?"), already accepted; nothing imported")
+                outcome.errorMessage = outcome.reason
                 try store.finishTask(parseTask, state: "succeeded", done: size, now: epochNow())
                 try store.finish(job: context.job, outcome: outcome, fileState: "duplicate", duplicateOf: earlier.id, now: epochNow())
+                return .refused(outcome)
             }
-            return (outcome, sha256, size)
+            if let twin = try store.inFlightFile(partner: file.partner, sha256: sha256, other: file.id) {
+                try store.clearHash(fileID: file.id)
+                return .waitFor(twin)
+            }
+            return .proceed
         }
-        if let twin = try store.inFlightFile(partner: file.partner, sha256: sha256, before: file.id) {
+        switch screening {
+        case .proceed: return (nil, sha256, size)
+        case .refused(let outcome): return (outcome, sha256, size)
+        case .waitFor(let twin):
             throw JobError.deferred(seconds: 1, reason: "waiting for file \(twin.id) with the same content to finish")
         }
-        return (nil, sha256, size)
     }
 
     /// Commits a rejection of the whole file with one file-level error.

@@ -10,7 +10,8 @@ struct LoadPassOutcome {
     /// File-level checks that failed after every record was in (a remittance check total).
     var fileErrors: [RowError] = []
 
-    func commit(_ collector: inout ErrorCollector, feed: FeedRule, context: JobContext, tasks: (validate: Int64, load: Int64)) throws -> JobOutcome {
+    func commit(_ collector: inout ErrorCollector, feed: FeedRule, context: JobContext, tasks: (validate: Int64, load: Int64),
+                parsed: ParsedTask? = nil) throws -> JobOutcome {
         let store = context.store
         if let fatal { collector.add(fatal) }
         collector.add(contentsOf: fileErrors)
@@ -54,9 +55,17 @@ struct LoadPassOutcome {
         outcome.errorMessage = collector.total > 0 ? outcome.reason : nil
         try store.recordErrors(job: context.job.id, listed: collector.listed, counts: collector.counts)
         let end = epochNow()
+        if let parsed { try store.finishTask(parsed.task, state: "succeeded", done: parsed.bytes, now: parsed.at) }
         try store.finishTask(tasks.validate, state: fatal == nil ? "succeeded" : "failed", done: Int64(rowsRead), error: fatal?.message, now: end)
         try store.finishTask(tasks.load, state: refused ? "skipped" : "succeeded", done: Int64(outcome.rowsLoaded), now: end)
         try store.finish(job: context.job, outcome: outcome, fileState: outcome.state.isAccepted ? "done" : "rejected", now: end)
         return outcome
     }
+}
+
+/// A parse task that ended before the load began, recorded in the load's commit.
+struct ParsedTask {
+    let task: Int64
+    let bytes: Int64
+    let at: Double
 }

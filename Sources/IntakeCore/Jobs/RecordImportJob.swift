@@ -16,9 +16,7 @@ struct RecordImportJob: JobKind {
         guard let layout = Layouts.layout(for: name), var applier = makeApplier() else {
             throw JobError.transient("no layout for \(name.rawValue)")
         }
-        let tasks = try store.transaction {
-            try store.createTasks(job: context.job, stages: [.parse, .validate, .load], worker: context.workerID, now: epochNow())
-        }
+        let tasks = try steps.beginTasks([.parse, .validate, .load])
         let parseTask = tasks[.parse] ?? 0, validateTask = tasks[.validate] ?? 0, loadTask = tasks[.load] ?? 0
         let allTasks = [parseTask, validateTask, loadTask]
         let (file, path) = try steps.workFilePath()

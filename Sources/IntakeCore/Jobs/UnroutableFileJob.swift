@@ -6,7 +6,7 @@ struct UnroutableFileJob: JobKind {
 
     func run(_ context: JobContext) throws -> JobOutcome {
         let steps = FileIntakeSteps(context: context)
-        let tasks = try context.store.createTasks(job: context.job, stages: [.parse], worker: context.workerID, now: epochNow())
+        let tasks = try steps.beginTasks([.parse])
         let parseTask = tasks[.parse] ?? 0
         let (file, path) = try steps.workFilePath()
         let screened = try steps.hashAndScreen(file: file, path: path, parseTask: parseTask)

@@ -48,25 +48,35 @@ public struct Deliverer {
         let result = try StreamingFileWriter(path: resultPath)
         try result.write(manifest.encoded())
         unpublished.append(result)
-        try StreamingFileWriter.publish(unpublished)
 
-        if file.parentFileID != nil {
-            // An archive member: the archive itself is the original that is kept.
-            FileSystem.removeTree(spool.work(job: job.id))
-            try store.setFinalPath(fileID: file.id, finalPath: nil)
-        } else if let finalPath, let workPath = file.workPath {
+        // The original is moved before the outputs are published: the one sync of the disk
+        // that makes the outputs durable makes the move durable too (no folder sync of its
+        // own), and result.json, renamed last, never names an original that is not in place.
+        // A redo finds the file gone from work/ and skips the move (final_path is recorded).
+        let movesOriginal = file.parentFileID == nil && finalPath != nil && file.workPath != nil
+        if movesOriginal, let finalPath, let workPath = file.workPath {
             let source = spool.absolute(workPath)
             if FileSystem.exists(source) {
                 try FileSystem.makeDirectory((spool.absolute(finalPath) as NSString).deletingLastPathComponent)
-                try FileSystem.rename(source, to: spool.absolute(finalPath))
+                try FileSystem.rename(source, to: spool.absolute(finalPath), syncingFolder: false)
             }
-            if job.state == .rejected || job.state == .duplicate, job.errorCount > 0 {
-                try FileSystem.copyAtomically(errorsPath, to: spool.absolute(finalPath) + ".errors.csv")
-            }
-            try store.setFinalPath(fileID: file.id, finalPath: finalPath)
+        }
+        try StreamingFileWriter.publish(unpublished, syncingFilesystem: movesOriginal)
+
+        if movesOriginal, let finalPath, job.state == .rejected || job.state == .duplicate, job.errorCount > 0 {
+            try FileSystem.copyAtomically(errorsPath, to: spool.absolute(finalPath) + ".errors.csv")
+        }
+        if file.parentFileID != nil || movesOriginal {
+            // An archive member's extracted copy goes (the archive is the original kept);
+            // an original has left work/ for done/ or rejected/.
             FileSystem.removeTree(spool.work(job: job.id))
         }
         try store.transaction {
+            if file.parentFileID != nil {
+                try store.setFinalPath(fileID: file.id, finalPath: nil)
+            } else if movesOriginal {
+                try store.setFinalPath(fileID: file.id, finalPath: finalPath)
+            }
             try store.markDelivered(job: job.id, outputs: outputs, now: epochNow())
             try closing()
         }

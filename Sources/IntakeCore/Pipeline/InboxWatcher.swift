@@ -60,7 +60,7 @@ final class InboxWatcher {
             }
             if !partnerReady.isEmpty { ready.append(partnerReady) }
         }
-        var claimed: [Claimed] = []
+        var chosen: [Candidate] = []
         var allowance = config.maxClaimsPerPoll
         var hourlyRoom: [String: Int] = [:]
         // Partners in turn: the first ready file of each, then the second of each, ...
@@ -73,26 +73,70 @@ final class InboxWatcher {
                     guard room > 0 else { continue }
                     hourlyRoom[candidate.partner] = room - 1
                 }
-                if let result = claim(candidate, now: now) {
-                    claimed.append(result)
-                    seen.remove(candidate.path)
-                    allowance -= 1
-                    if let marker = candidate.marker { FileSystem.remove("\(spool.inbox(partner: candidate.partner))/\(marker)") }
-                }
+                chosen.append(candidate)
+                allowance -= 1
             }
             round += 1
         }
+        let claimed = claim(chosen, now: now)
+        for result in claimed {
+            seen.remove(result.candidate.path)
+            if let marker = result.candidate.marker { FileSystem.remove("\(spool.inbox(partner: result.candidate.partner))/\(marker)") }
+        }
         tracker.keepOnly(seen)
-        return claimed
+        return claimed.map(\.claimed)
+    }
+
+    /// Claims the chosen files together: one commit records every file and its job, the
+    /// renames into `work/` follow, one sync of the disk makes them all durable, and one
+    /// commit marks them claimed. A burst of small files then costs two commits a poll, not
+    /// two commits and a folder sync a file. If the batch cannot be recorded (one file's row
+    /// refused), each file is claimed on its own, so one bad name holds back no other.
+    private func claim(_ candidates: [Candidate], now: Double) -> [(candidate: Candidate, claimed: Claimed)] {
+        guard candidates.count > 1 else { return candidates.compactMap { one in claim(one, now: now).map { (one, $0) } } }
+        let routed = candidates.map { (candidate: $0, feed: FeedRouter(config: config).feed(partner: $0.partner, fileName: $0.name, path: $0.path)) }
+        let recorded: [(candidate: Candidate, feed: FeedRule, ids: (file: Int64, job: Int64, workPath: String))]
+        do {
+            recorded = try store.transaction {
+                try routed.map { entry in (entry.candidate, entry.feed, try record(entry.candidate, feed: entry.feed, now: now)) }
+            }
+        } catch {
+            log.warning("batch claim failed; claiming one file at a time", ["files": "\(candidates.count)", "error": "\(error)"])
+            return candidates.compactMap { one in claim(one, now: now).map { (one, $0) } }
+        }
+        var moved: [(candidate: Candidate, feed: FeedRule, ids: (file: Int64, job: Int64, workPath: String))] = []
+        for entry in recorded {
+            do {
+                try moveIntoWork(from: entry.candidate.path, to: spool.absolute(entry.ids.workPath), syncing: false)
+                moved.append(entry)
+            } catch {
+                // Left in the inbox with its rows `claiming` (repaired at start-up); tried again at the next poll.
+                log.error("claim failed", ["partner": entry.candidate.partner, "file": entry.candidate.name, "error": "\(error)"])
+            }
+        }
+        guard !moved.isEmpty else { return [] }
+        do {
+            try FileSystem.syncFilesystem(containing: spool.work)
+            try store.transaction {
+                for entry in moved { try store.markFileClaimed(entry.ids.file) }
+            }
+        } catch {
+            // In work/ but not marked claimed: start-up recovery finishes the claim.
+            log.error("claim failed", ["files": "\(moved.count)", "error": "\(error)"])
+            return []
+        }
+        return moved.map { entry in
+            tracker.forget(entry.candidate.path)
+            log.info("file claimed", ["partner": entry.candidate.partner, "file": entry.candidate.name, "bytes": "\(entry.candidate.size)",
+                                      "job": "\(entry.ids.job)", "feed": entry.feed.name])
+            return (entry.candidate, Claimed(file: entry.ids.file, job: entry.ids.job, partner: entry.candidate.partner, name: entry.candidate.name))
+        }
     }
 
     private func claim(_ candidate: Candidate, now: Double) -> Claimed? {
         let feed = FeedRouter(config: config).feed(partner: candidate.partner, fileName: candidate.name, path: candidate.path)
         do {
-            let ids = try store.recordDiscoveredFile(partner: candidate.partner, name: candidate.name, inboxPath: spool.relative(candidate.path),
-                                                     size: candidate.size, feed: feed, settings: config.settings(for: feed.kind),
-                                                     maxAttempts: config.maxAttempts(for: feed.kind),
-                                                     firstSeen: tracker.firstSeen(candidate.path) ?? now, now: now)
+            let ids = try record(candidate, feed: feed, now: now)
             try moveIntoWork(from: candidate.path, to: spool.absolute(ids.workPath))
             try store.markFileClaimed(ids.file)
             tracker.forget(candidate.path)
@@ -105,8 +149,15 @@ final class InboxWatcher {
         }
     }
 
-    func moveIntoWork(from source: String, to target: String) throws {
+    private func record(_ candidate: Candidate, feed: FeedRule, now: Double) throws -> (file: Int64, job: Int64, workPath: String) {
+        try store.recordDiscoveredFile(partner: candidate.partner, name: candidate.name, inboxPath: spool.relative(candidate.path),
+                                       size: candidate.size, feed: feed, settings: config.settings(for: feed.kind),
+                                       maxAttempts: config.maxAttempts(for: feed.kind),
+                                       firstSeen: tracker.firstSeen(candidate.path) ?? now, now: now)
+    }
+
+    func moveIntoWork(from source: String, to target: String, syncing: Bool = true) throws {
         try FileSystem.makeDirectory((target as NSString).deletingLastPathComponent)
-        try FileSystem.rename(source, to: target)
+        try FileSystem.rename(source, to: target, syncingFolder: syncing)
     }
 }

@@ -82,10 +82,13 @@ final class StreamingFileWriter {
 
     /// Makes every file durable, then renames each into place and syncs each folder once.
     /// Until the renames, nothing is visible under the final names; if the sync fails, nothing is.
-    static func publish(_ writers: [StreamingFileWriter]) throws {
+    ///
+    /// `syncingFilesystem` forces the sync of the whole filesystem even for one file, for a
+    /// caller that renamed something else just before (the sync makes that durable too).
+    static func publish(_ writers: [StreamingFileWriter], syncingFilesystem: Bool = false) throws {
         guard let first = writers.first else { return }
         for writer in writers { try writer.close() }
-        if writers.count == 1 {
+        if writers.count == 1 && !syncingFilesystem {
             let descriptor = open(first.temporary, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else { throw FileSystemError(operation: "open", path: first.temporary, errorNumber: errno) }
             defer { Glibc.close(descriptor) }

@@ -102,12 +102,18 @@ extension IntakeStore {
             """, partner, sha256, fileID).map(FileRecord.init)
     }
 
-    /// An earlier file with the same content that is still being processed (wait for it).
-    public func inFlightFile(partner: String, sha256: String, before fileID: Int64) throws -> FileRecord? {
+    /// Another file with the same content whose hash was recorded first and that is still
+    /// being processed (wait for it). Call in the transaction that records this file's hash.
+    public func inFlightFile(partner: String, sha256: String, other fileID: Int64) throws -> FileRecord? {
         try connection.fetchOne("""
-            SELECT * FROM files WHERE partner = ? AND sha256 = ? AND id < ? AND state IN ('claiming', 'claimed', 'processing')
+            SELECT * FROM files WHERE partner = ? AND sha256 = ? AND id <> ? AND state IN ('claiming', 'claimed', 'processing')
             ORDER BY id LIMIT 1
             """, partner, sha256, fileID).map(FileRecord.init)
+    }
+
+    /// A file that waits for its twin gives up its recorded hash, so the twin never waits for it.
+    public func clearHash(fileID: Int64) throws {
+        try connection.run("UPDATE files SET sha256 = NULL, state = 'claimed' WHERE id = ?", fileID)
     }
 
     /// Records where the original ended up, once it has been moved there.
