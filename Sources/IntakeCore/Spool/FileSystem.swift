@@ -46,7 +46,12 @@ public enum FileSystem {
         return names.sorted()
     }
 
+    /// Creates the folder and any missing parents. The folder itself is tried first: it
+    /// usually exists or only lacks its last component, so that is one call, not one per
+    /// component of the path.
     public static func makeDirectory(_ path: String) throws(FileSystemError) {
+        if mkdir(path, 0o755) == 0 || errno == EEXIST { return }
+        guard errno == ENOENT else { throw FileSystemError(operation: "mkdir", path: path, errorNumber: errno) }
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             current += "/" + component
