@@ -34,12 +34,16 @@ public enum JobError: Error, CustomStringConvertible {
     /// Stopped: by shutdown (released to the queue), by an operator (`cancelled`) or by its
     /// time limit (`timed_out`).
     case cancelled(CancellationReason)
+    /// The job is not this run's any more (put back in the queue, or ended, while it ran):
+    /// nothing of this run is recorded, and nothing is requeued or delivered.
+    case superseded(String)
 
     public var description: String {
         switch self {
         case .transient(let reason): return "transient: \(reason)"
         case .deferred(_, let reason): return "deferred: \(reason)"
         case .cancelled(let reason): return "cancelled: \(reason.description)"
+        case .superseded(let reason): return "superseded: \(reason)"
         }
     }
 }

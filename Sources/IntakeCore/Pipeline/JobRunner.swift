@@ -114,6 +114,9 @@ public struct JobRunner {
         let now = epochNow()
         do {
             switch error {
+            case .superseded(let reason):
+                log.warning("job run dropped", ["job": "\(job.id)", "reason": reason])
+                return false
             case .deferred(let seconds, let reason):
                 try store.requeue(job: job, runAfter: now + seconds, reason: reason, countAttempt: false, now: now)
             case .cancelled(.shutdown(let why)):

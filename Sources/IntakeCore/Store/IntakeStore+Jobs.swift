@@ -97,14 +97,21 @@ extension IntakeStore {
     }
 
     /// Writes the job's final state and counts (call inside the load transaction).
+    ///
+    /// Only a running job ends: if the job was put back in the queue while this run went on
+    /// (or another run already ended it), this throws `JobError.superseded` and the caller's
+    /// transaction, rows and all, rolls back, so one run's rows are never loaded twice.
     func finish(job: JobRecord, outcome: JobOutcome, fileState: String, duplicateOf: Int64? = nil, now: Double) throws {
         try connection.run("""
             UPDATE jobs SET state = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL,
                 rows_read = ?, rows_loaded = ?, rows_rejected = ?, rows_skipped = ?, error_count = ?,
                 error_code = ?, error_message = ?
-            WHERE id = ?
+            WHERE id = ? AND state = 'running'
             """, outcome.state.rawValue, now, outcome.rowsRead, outcome.rowsLoaded, outcome.rowsRejected, outcome.rowsSkipped,
             outcome.errorCount, outcome.errorCode?.rawValue, outcome.errorMessage, job.id)
+        guard connection.changes == 1 else {
+            throw JobError.superseded("job \(job.id) is no longer running on this slot (requeued or ended while it ran); this run's outcome is dropped")
+        }
         if let fileID = job.fileID {
             try connection.run("UPDATE files SET state = ?, finished_at = ?, duplicate_of = ? WHERE id = ?", fileState, now, duplicateOf, fileID)
         }
