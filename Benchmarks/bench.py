@@ -671,7 +671,7 @@ def scenario_memory(ctx: Ctx, mode: dict, reps: int, state: dict) -> list[Row]:
     return rows
 
 
-SMALL_FILES_SETTLE_S = 35
+SMALL_FILES_SETTLE_S = 45
 
 
 def scenario_small_files(ctx: Ctx, mode: dict, reps: int, state: dict) -> list[Row]:
@@ -702,10 +702,13 @@ def small_files_once(ctx: Ctx, root: Path, count: int, tag: str):
     (spool / "intake.json5").write_text("{ settle_seconds: 0.2, poll_interval_seconds: 0.1 }\n")
     shutil.copytree(root, staging)
     # ext4 without a journal (this machine's disk) scans past inodes freed in the last 30 s when
-    # it creates a file, so a burst of file creations right after the previous run's spool was
-    # deleted (tens of thousands of files) ran at two thirds of the speed of the same run 40 s
-    # later. Let the filesystem settle, as a production spool is not emptied just before a burst.
-    log(f"small-files {tag}: waiting {SMALL_FILES_SETTLE_S} s for recently freed inodes to age (ext4)")
+    # it creates a file (35 s while the inode table block is still dirty), so a burst of file
+    # creations right after a spool was deleted (tens of thousands of files) ran at two thirds of
+    # the speed of the same run a minute later, with 37% of the CPU in that scan. Write
+    # everything back, then let the filesystem settle, as a production spool is not emptied just
+    # before a burst.
+    log(f"small-files {tag}: sync, then waiting {SMALL_FILES_SETTLE_S} s for recently freed inodes to age (ext4)")
+    os.sync()
     time.sleep(SMALL_FILES_SETTLE_S)
     per_partner = {p: sorted((staging / p).iterdir()) for p in SMALL_PARTNERS}
     moves = []
