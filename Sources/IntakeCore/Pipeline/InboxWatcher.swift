@@ -116,7 +116,12 @@ final class InboxWatcher {
         }
         guard !moved.isEmpty else { return [] }
         do {
+            // Like the folder sync of a single claim, a failed sync does not undo the claims.
             try FileSystem.syncFilesystem(containing: spool.work)
+        } catch {
+            log.warning("could not sync the claimed files to disk", ["files": "\(moved.count)", "error": "\(error)"])
+        }
+        do {
             try store.transaction {
                 for entry in moved { try store.markFileClaimed(entry.ids.file) }
             }
