@@ -99,6 +99,12 @@ public final class Connection {
 
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(database.pointer) }
     public var changes: Int { Int(sqlite3_changes(database.pointer)) }
+    /// Frees the page cache's unused pages (`sqlite3_db_release_memory`), for a connection
+    /// that is about to sit idle while others work.
+    public func releaseCachedMemory() {
+        sqlite3_db_release_memory(database.pointer)
+    }
+
     public var isInTransaction: Bool { sqlite3_get_autocommit(database.pointer) == 0 }
 
     /// A handle that may stop this connection's running statement from another thread.

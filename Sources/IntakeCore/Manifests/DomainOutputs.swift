@@ -48,6 +48,9 @@ enum DomainOutputs {
             for item in items { unpublished += try writer.write(payer: item.payer, to: item.base) }
             return listed()
         }
+        // The worker's connection still caches the pages the load wrote; the two readers
+        // below do not use them. Handing them back keeps the export's peak memory down.
+        store.connection.releaseCachedMemory()
         let databasePath = store.connection.path
         let nextItem = Atomic<Int>(0)
         let failures = Mutex<[any Error]>([])
