@@ -11,9 +11,6 @@ struct ClaimsImportJob: JobKind {
     var name: JobKindName { .claimsImport }
     var stages: [Stage] { Stage.allCases }
 
-    /// How often (rows) the loop checks for cancellation.
-    static let checkInterval = 4096
-
     /// Ends the parse task. A small file's is recorded in the load's commit (one commit less
     /// per file, which is most of a burst of small files); a file of 1 MiB or more gets its own
     /// commit now, so `jobs show` tells that its parse is over while it loads.

@@ -62,17 +62,5 @@ struct ReportJob: JobKind {
 func htmlEscape(_ text: String) -> String {
     // Most values hold none of the five characters: return them untouched.
     guard text.utf8.contains(where: { $0 == 38 || $0 == 60 || $0 == 62 || $0 == 34 || $0 == 39 }) else { return text }
-    var escaped = ""
-    escaped.reserveCapacity(text.utf8.count)
-    for character in text {
-        switch character {
-        case "&": escaped += "&amp;"
-        case "<": escaped += "&lt;"
-        case ">": escaped += "&gt;"
-        case "\"": escaped += "&quot;"
-        case "'": escaped += "&#39;"
-        default: escaped.append(character)
-        }
-    }
-    return escaped
+    return EscapedBytes.escaped(text) { EscapedBytes.appendXMLText($0, to: &$1) }
 }

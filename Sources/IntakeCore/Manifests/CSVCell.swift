@@ -11,15 +11,9 @@ public enum CSVCell {
            !utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) {
             return value
         }
-        var text = value
-        if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) {
-            text = "'" + text
-        }
-        // On bytes: "\r\n" is one Character in Swift, so a Character test would miss a CRLF.
-        if text.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) {
-            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return text
+        // On bytes, like the exports (and "\r\n" is one Character in Swift, so a Character
+        // test would miss a CRLF).
+        return EscapedBytes.escaped(value) { EscapedBytes.appendCSVCell($0, to: &$1) }
     }
 
     public static func row(_ values: [String]) -> String {

@@ -1,6 +1,6 @@
-/// The byte-level forms of `CSVCell.escape` and `htmlEscape`, for exports that write millions
-/// of cells: the value's bytes are appended to the output buffer, escaped, with no String made.
-/// Both produce exactly what the String versions produce (the domain tests compare the files).
+/// How CSV cells and XML text are escaped, on bytes, for exports that write millions of cells:
+/// the value's bytes are appended to the output buffer, escaped, with no String made.
+/// `CSVCell.escape` and `htmlEscape` are these same rules applied to a String.
 enum EscapedBytes {
     /// One CSV cell: formula-injection prefix (OWASP), then RFC 4180 quoting when needed.
     static func appendCSVCell(_ value: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
@@ -34,7 +34,14 @@ enum EscapedBytes {
         }
     }
 
-    static func append(_ text: String, to output: inout [UInt8]) {
-        output.append(contentsOf: text.utf8)
+    /// `appendCSVCell` or `appendXMLText` applied to a String, for the callers that write
+    /// Strings (`CSVCell.escape`, `htmlEscape`): one set of rules for both paths.
+    static func escaped(_ text: String, by append: (UnsafeBufferPointer<UInt8>, inout [UInt8]) -> Void) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(text.utf8.count + 8)
+        if text.utf8.withContiguousStorageIfAvailable({ append($0, &output) }) == nil {
+            Array(text.utf8).withUnsafeBufferPointer { append($0, &output) }
+        }
+        return String(decoding: output, as: UTF8.self)
     }
 }
